@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SHOWMOJO_* variables → struct smw_config.  Secrets (tokens) may come
+ * from a file so that they need not sit in a web-server configuration; they
+ * are never logged.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+
+/* Largest token file read; a token file is a handful of lines. */
+#define TOKEN_FILE_MAX 65536
+
+void
+smw_config_init(struct smw_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->max_body = SMW_DEFAULT_MAX_BODY;
+	c->on_invalid = SMW_ON_INVALID_QUARANTINE;
+	c->timeout_ms = SMW_DEFAULT_TIMEOUT_MS;
+}
+
+void
+smw_config_free(struct smw_config *c)
+{
+	if (c == NULL)
+		return;
+	smw_free(c->db);
+	smw_free(c->schema);
+	smw_free(c->sqldir);
+	c->db = c->schema = c->sqldir = NULL;
+	for (size_t i = 0; i < c->ntokens; i++) {
+		/* Tokens are secrets: do not leave them in freed memory. */
+		memset(c->tokens[i], 0, strlen(c->tokens[i]));
+		smw_free(c->tokens[i]);
+		c->tokens[i] = NULL;
+	}
+	c->ntokens = 0;
+}
+
+/* Add one token (s, len), trimmed of blanks; empty ones are skipped. */
+static enum smw_err
+add_token(struct smw_config *c, const char *s, size_t len)
+{
+	while (len > 0 && (*s == ' ' || *s == '\t'))
+		s++, len--;
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
+	    s[len - 1] == '\r'))
+		len--;
+	if (len == 0)
+		return SMW_OK;
+	if (c->ntokens == SMW_MAX_TOKENS) {
+		smw_log(SMW_LOG_ERR, "more than %d tokens configured",
+		    SMW_MAX_TOKENS);
+		return SMW_ECONFIG;
+	}
+	if ((c->tokens[c->ntokens] = smw_strndup(s, len)) == NULL)
+		return SMW_ENOMEM;
+	c->ntokens++;
+	return SMW_OK;
+}
+
+/* Split s at sep into tokens. */
+static enum smw_err
+add_tokens(struct smw_config *c, const char *s, size_t len, char sep,
+    bool comments)
+{
+	const char	*end = s + len, *nl;
+	enum smw_err	 err;
+
+	while (s < end) {
+		if ((nl = memchr(s, sep, end - s)) == NULL)
+			nl = end;
+		if (!(comments && *s == '#') &&
+		    (err = add_token(c, s, nl - s)) != SMW_OK)
+			return err;
+		s = nl + 1;
+	}
+	return SMW_OK;
+}
+
+/* Tokens from a file, one a line; '#' starts a comment line. */
+static enum smw_err
+read_token_file(struct smw_config *c, const char *path)
+{
+	FILE		*f = NULL;
+	char		*buf = NULL;
+	size_t		 n;
+	enum smw_err	 err = SMW_ECONFIG;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		smw_log(SMW_LOG_ERR, "SHOWMOJO_TOKEN_FILE %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if ((buf = smw_malloc(TOKEN_FILE_MAX + 1)) == NULL) {
+		err = SMW_ENOMEM;
+		goto out;
+	}
+	n = fread(buf, 1, TOKEN_FILE_MAX + 1, f);
+	if (ferror(f)) {
+		smw_log(SMW_LOG_ERR, "SHOWMOJO_TOKEN_FILE %s: read error",
+		    path);
+		goto out;
+	}
+	if (n > TOKEN_FILE_MAX) {
+		smw_log(SMW_LOG_ERR, "SHOWMOJO_TOKEN_FILE %s: larger than %d "
+		    "bytes", path, TOKEN_FILE_MAX);
+		goto out;
+	}
+	err = add_tokens(c, buf, n, '\n', true);
+	memset(buf, 0, n);
+out:
+	smw_free(buf);
+	if (f != NULL)
+		fclose(f);
+	return err;
+}
+
+/* Copy of an environment value, or NULL when unset or empty. */
+static enum smw_err
+env_dup(const char *name, char **out)
+{
+	const char	*v = getenv(name);
+
+	*out = NULL;
+	if (v == NULL || *v == '\0')
+		return SMW_OK;
+	if ((*out = smw_strndup(v, strlen(v))) == NULL)
+		return SMW_ENOMEM;
+	return SMW_OK;
+}
+
+/* A decimal number in [lo, hi] from the environment. */
+static enum smw_err
+env_number(const char *name, unsigned long long lo, unsigned long long hi,
+    unsigned long long *out)
+{
+	const char		*v = getenv(name);
+	char			*end;
+	unsigned long long	 n;
+
+	if (v == NULL || *v == '\0')
+		return SMW_OK;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0 || *end != '\0' || v[0] == '-' || n < lo || n > hi) {
+		smw_log(SMW_LOG_ERR, "%s=%s: expected a number from %llu to "
+		    "%llu", name, v, lo, hi);
+		return SMW_ECONFIG;
+	}
+	*out = n;
+	return SMW_OK;
+}
+
+enum smw_err
+smw_config_load(struct smw_config *c)
+{
+	const char		*v;
+	unsigned long long	 n;
+	enum smw_err		 err;
+
+	if ((err = env_dup("SHOWMOJO_DB", &c->db)) != SMW_OK ||
+	    (err = env_dup("SHOWMOJO_SCHEMA", &c->schema)) != SMW_OK ||
+	    (err = env_dup("SHOWMOJO_SQLDIR", &c->sqldir)) != SMW_OK)
+		return err;
+	if (c->schema == NULL &&
+	    (c->schema = smw_strndup(SMW_DEFAULT_SCHEMA,
+	    strlen(SMW_DEFAULT_SCHEMA))) == NULL)
+		return SMW_ENOMEM;
+
+	if ((v = getenv("SHOWMOJO_TOKENS")) != NULL &&
+	    (err = add_tokens(c, v, strlen(v), ',', false)) != SMW_OK)
+		return err;
+	if ((v = getenv("SHOWMOJO_TOKEN_FILE")) != NULL && *v != '\0' &&
+	    (err = read_token_file(c, v)) != SMW_OK)
+		return err;
+
+	if ((v = getenv("SHOWMOJO_AUTH")) != NULL && *v != '\0') {
+		if (strcmp(v, "none") == 0)
+			c->auth_none = true;
+		else if (strcmp(v, "token") != 0) {
+			smw_log(SMW_LOG_ERR, "SHOWMOJO_AUTH=%s: expected "
+			    "\"none\" or \"token\"", v);
+			return SMW_ECONFIG;
+		}
+	}
+
+	n = c->max_body;
+	if ((err = env_number("SHOWMOJO_MAX_BODY", 1, 1024ULL * 1024 * 1024,
+	    &n)) != SMW_OK)
+		return err;
+	c->max_body = n;
+	n = c->timeout_ms;
+	if ((err = env_number("SHOWMOJO_TIMEOUT_MS", 0, 3600000, &n)) !=
+	    SMW_OK)
+		return err;
+	c->timeout_ms = n;
+
+	if ((v = getenv("SHOWMOJO_ON_INVALID")) != NULL && *v != '\0') {
+		if (strcmp(v, "quarantine") == 0)
+			c->on_invalid = SMW_ON_INVALID_QUARANTINE;
+		else if (strcmp(v, "reject") == 0)
+			c->on_invalid = SMW_ON_INVALID_REJECT;
+		else {
+			smw_log(SMW_LOG_ERR, "SHOWMOJO_ON_INVALID=%s: "
+			    "expected \"quarantine\" or \"reject\"", v);
+			return SMW_ECONFIG;
+		}
+	}
+	return SMW_OK;
+}
+
+bool
+smw_config_accepts(const struct smw_config *c, const char **why)
+{
+	if (c->ntokens > 0 || c->auth_none)
+		return true;
+	*why = "no token configured: set SHOWMOJO_TOKENS or "
+	    "SHOWMOJO_TOKEN_FILE to the token from ShowMojo's \"Listing "
+	    "Import API\" settings, or SHOWMOJO_AUTH=none to accept "
+	    "deliveries without one";
+	return false;
+}

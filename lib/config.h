@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Configuration from the environment (set by the web server or service
+ * manager) and from the token file it may name.  Knows no HTTP and no SQL.
+ */
+#ifndef SMW_CONFIG_H
+#define SMW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+#define SMW_DEFAULT_MAX_BODY	1048576
+#define SMW_DEFAULT_SCHEMA	"showmojo"
+#define SMW_DEFAULT_TIMEOUT_MS	10000
+#define SMW_MAX_TOKENS		16
+
+enum smw_on_invalid {
+	SMW_ON_INVALID_QUARANTINE,	/* 200, kept in the quarantine table */
+	SMW_ON_INVALID_REJECT,		/* 400, kept in the quarantine table */
+	SMW_ON_INVALID__MAX
+};
+
+struct smw_config {
+	char			*db;		/* libpq conninfo; NULL: PG* */
+	char			*tokens[SMW_MAX_TOKENS];
+	size_t			 ntokens;
+	bool			 auth_none;	/* SHOWMOJO_AUTH=none */
+	size_t			 max_body;
+	enum smw_on_invalid	 on_invalid;
+	char			*schema;
+	unsigned		 timeout_ms;	/* statement and lock timeout */
+	char			*sqldir;	/* migrations; NULL: built-in */
+};
+
+/* Defaults, nothing allocated.  Pair with smw_config_free. */
+void smw_config_init(struct smw_config *);
+
+/*
+ * Read SHOWMOJO_* from the environment, and the tokens of
+ * SHOWMOJO_TOKEN_FILE.  SMW_ECONFIG (logged, naming the variable) for a
+ * value that cannot be used, SMW_ENOMEM.  A missing credential is not an
+ * error here: see smw_config_accepts.
+ */
+enum smw_err smw_config_load(struct smw_config *) SMW_MUSTCHECK;
+
+/*
+ * Whether deliveries can be accepted at all: tokens configured or
+ * SHOWMOJO_AUTH=none.  When not, *why says what to configure.
+ */
+bool smw_config_accepts(const struct smw_config *, const char **why);
+
+/* Release everything; accepts NULL, may be called twice. */
+void smw_config_free(struct smw_config *);
+
+#endif

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The delivery as plain data: the event, and the showing it may carry.
+ * Every known field is absent (not sent), null (sent as null) or a value,
+ * kept as the text it arrived as.  Knows nothing of yajl or libpq.
+ */
+#ifndef SMW_EVENT_H
+#define SMW_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+/* What JSON type a known field must have, and what its text must look like. */
+enum smw_type {
+	SMW_T_STRING,	/* any string */
+	SMW_T_TIME,	/* ISO 8601 date-time string */
+	SMW_T_INT,	/* JSON number that is an integer in 32 bits */
+	SMW_T_BOOL,	/* true or false */
+	SMW_T_OBJECT,	/* a JSON object (the showing) */
+	SMW_T__MAX
+};
+
+enum smw_presence {
+	SMW_ABSENT = 0,
+	SMW_NULL,
+	SMW_VALUE
+};
+
+/* Known fields of "event". */
+enum smw_ev_field {
+	SMW_EV_ID,
+	SMW_EV_ACTION,
+	SMW_EV_ACTOR,
+	SMW_EV_TEAM_MEMBER_NAME,
+	SMW_EV_TEAM_MEMBER_UID,
+	SMW_EV_CREATED_AT,
+	SMW_EV_SHOWING,
+	SMW_EV__MAX
+};
+
+/* Known fields of "event.showing". */
+enum smw_sh_field {
+	SMW_SH_UID,
+	SMW_SH_CREATED_AT,
+	SMW_SH_SHOWTIME,
+	SMW_SH_TIME_ZONE,
+	SMW_SH_TIME_ZONE_UTC_OFFSET,
+	SMW_SH_NAME,
+	SMW_SH_PHONE,
+	SMW_SH_EMAIL,
+	SMW_SH_NOTES,
+	SMW_SH_LISTING_UID,
+	SMW_SH_LISTING_FULL_ADDRESS,
+	SMW_SH_IS_SELF_SHOW,
+	SMW_SH_CONFIRMED_AT,
+	SMW_SH_CANCELED_AT,
+	SMW_SH_SELF_SHOW_CODE_DISTRIBUTED_AT,
+	SMW_SH__MAX
+};
+
+struct smw_field_def {
+	const char	*name;
+	enum smw_type	 type;
+};
+
+extern const struct smw_field_def smw_ev_fields[SMW_EV__MAX];
+extern const struct smw_field_def smw_sh_fields[SMW_SH__MAX];
+
+/* One field: its presence and, for SMW_VALUE, its text (NUL-terminated). */
+struct smw_value {
+	enum smw_presence	 state;
+	char			*text;
+	size_t			 len;
+};
+
+/* Longest event.id accepted; longer ones are not a ShowMojo id. */
+#define SMW_EVENT_ID_MAX 200
+
+struct smw_event {
+	struct smw_value	 ev[SMW_EV__MAX];	/* ev[SMW_EV_SHOWING].text unused */
+	struct smw_value	 sh[SMW_SH__MAX];
+};
+
+/* Empty event: every field absent. */
+void smw_event_init(struct smw_event *);
+
+/* Release every field's text; accepts NULL, may be called twice. */
+void smw_event_free(struct smw_event *);
+
+/* Back to absent, releasing the text. */
+void smw_value_clear(struct smw_value *);
+
+/*
+ * Set a field to a value (copying len bytes of text) or to null (text NULL).
+ * A field set twice (a duplicate key) keeps the last value, as jsonb does.
+ */
+enum smw_err smw_value_set(struct smw_value *, const char *text, size_t len)
+    SMW_MUSTCHECK;
+
+/*
+ * Check that text of a value of the given type is acceptable: an ISO 8601
+ * date-time for SMW_T_TIME, a 32-bit integer for SMW_T_INT.  On failure
+ * returns false and points *why at a static reason.
+ */
+bool smw_value_check(enum smw_type, const char *text, size_t len,
+    const char **why);
+
+/*
+ * Check what only the whole event can tell: event.id present, a string,
+ * non-empty, not longer than SMW_EVENT_ID_MAX.  On failure SMW_EINPUT and
+ * a static reason in *why.
+ */
+enum smw_err smw_event_validate(const struct smw_event *, const char **why)
+    SMW_MUSTCHECK;
+
+#endif

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CGI and FastCGI request I/O.  The same code serves both: with a FastCGI
+ * request the streams and variables are libfcgi's, otherwise they are the
+ * process's stdin, stdout and environment (RFC 3875).  Response bodies are
+ * written with FCGX_PutStr, never FCGX_FPrintF, whose conversions are
+ * limited in length.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "http.h"
+#include "log.h"
+
+/*
+ * The design's rule in one place: 200 only when stored (or deliberately
+ * quarantined), 500 only when a retry can cure it.
+ */
+static const struct {
+	int		 code;
+	const char	*reason;
+} statuses[SMW_ERR__MAX] = {
+	[SMW_OK] = { 200, "OK" },
+	[SMW_ENOMEM] = { 500, "Internal Server Error" },
+	[SMW_EINPUT] = { 400, "Bad Request" },
+	[SMW_EAUTH] = { 401, "Unauthorized" },
+	[SMW_ETOOBIG] = { 413, "Content Too Large" },
+	[SMW_EDB] = { 500, "Internal Server Error" },
+	[SMW_ECONFIG] = { 503, "Service Unavailable" },
+	[SMW_ESYS] = { 400, "Bad Request" },
+	[SMW_EMETHOD] = { 405, "Method Not Allowed" },
+};
+
+int
+smw_http_status(enum smw_err e)
+{
+	if ((unsigned)e >= SMW_ERR__MAX)
+		return 500;
+	return statuses[e].code;
+}
+
+const char *
+smw_http_env(const struct smw_http *h, const char *name)
+{
+	if (h->fcgx != NULL)
+		return FCGX_GetParam(name, h->fcgx->envp);
+	return getenv(name);
+}
+
+/* Up to n bytes of body; 0 at its end, -1 on error. */
+static ssize_t
+body_read(struct smw_http *h, char *buf, size_t n)
+{
+	ssize_t	 r;
+
+	if (h->fcgx != NULL) {
+		r = FCGX_GetStr(buf, (int)n, h->fcgx->in);
+		return r < 0 || (r == 0 && FCGX_GetError(h->fcgx->in)) ? -1 : r;
+	}
+	do
+		r = read(STDIN_FILENO, buf, n);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+enum smw_err
+smw_http_read_body(struct smw_http *h, size_t max,
+    enum smw_err (*sink)(void *, const char *, size_t), void *ctx)
+{
+	const char		*cl = smw_http_env(h, "CONTENT_LENGTH");
+	char			 chunk[16384], *end;
+	unsigned long long	 want = 0, got = 0;
+	bool			 to_eof = false;
+	ssize_t			 r;
+	size_t			 n;
+	enum smw_err		 err;
+
+	if (cl != NULL && *cl != '\0') {
+		errno = 0;
+		want = strtoull(cl, &end, 10);
+		if (errno != 0 || *end != '\0' ||
+		    strspn(cl, "0123456789") != strlen(cl)) {
+			smw_log(SMW_LOG_WARN, "malformed CONTENT_LENGTH");
+			return SMW_EINPUT;
+		}
+		if (want > max)
+			return SMW_ETOOBIG;
+	} else if (h->fcgx != NULL)
+		to_eof = true;
+
+	while (to_eof || got < want) {
+		n = sizeof(chunk);
+		if (!to_eof && want - got < n)
+			n = want - got;
+		if ((r = body_read(h, chunk, n)) < 0) {
+			smw_log(SMW_LOG_WARN, "reading body: %s",
+			    h->fcgx ? "stream error" : strerror(errno));
+			return SMW_ESYS;
+		}
+		if (r == 0) {
+			if (to_eof)
+				break;
+			smw_log(SMW_LOG_WARN, "body ended after %llu of %llu "
+			    "bytes: client went away", got, want);
+			return SMW_ESYS;
+		}
+		if (to_eof && got + r > max)
+			return SMW_ETOOBIG;
+		got += r;
+		if ((err = sink(ctx, chunk, (size_t)r)) != SMW_OK)
+			return err;
+	}
+	return SMW_OK;
+}
+
+/* Write all of s. */
+static void
+out(struct smw_http *h, const char *s, size_t n)
+{
+	ssize_t	 w;
+
+	if (h->fcgx != NULL) {
+		(void)FCGX_PutStr(s, (int)n, h->fcgx->out);
+		return;
+	}
+	while (n > 0) {
+		w = write(STDOUT_FILENO, s, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+void
+smw_http_respond(struct smw_http *h, enum smw_err err, const char *headers,
+    const char *body)
+{
+	char		 head[256];
+	const char	*method = smw_http_env(h, "REQUEST_METHOD");
+	int		 n;
+
+	if (h->responded)
+		return;
+	h->responded = true;
+	if ((unsigned)err >= SMW_ERR__MAX)
+		err = SMW_EDB;
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Cache-Control: no-store\r\n", statuses[err].code,
+	    statuses[err].reason);
+	out(h, head, (size_t)n);
+	if (headers != NULL)
+		out(h, headers, strlen(headers));
+	out(h, "\r\n", 2);
+	if (body != NULL && (method == NULL || strcmp(method, "HEAD") != 0)) {
+		out(h, body, strlen(body));
+		out(h, "\n", 1);
+	}
+}
+
+enum smw_err
+smw_http_json_escape(struct smw_buf *b, const char *s, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	char			 esc[6];
+	enum smw_err		 err = SMW_OK;
+	size_t			 i, start = 0;
+
+	for (i = 0; i < len && err == SMW_OK; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if ((err = smw_buf_append(b, s + start, i - start)) != SMW_OK)
+			break;
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			err = smw_buf_append(b, esc, 2);
+		} else {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			err = smw_buf_append(b, esc, 6);
+		}
+		start = i + 1;
+	}
+	if (err == SMW_OK)
+		err = smw_buf_append(b, s + start, len - start);
+	return err;
+}

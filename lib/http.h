@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The request as a CGI program (RFC 3875) or a FastCGI responder sees it:
+ * its variables, a capped read of its body, and the response.  The one
+ * table mapping each smw_err to an HTTP status lives here.  Knows no SQL.
+ */
+#ifndef SMW_HTTP_H
+#define SMW_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+struct FCGX_Request;
+
+struct smw_http {
+	struct FCGX_Request	*fcgx;	/* NULL: plain CGI on stdin/stdout */
+	bool			 responded;
+};
+
+/* Status for an error code (SMW_OK → 200). */
+int smw_http_status(enum smw_err);
+
+/* A request variable (CONTENT_LENGTH, HTTP_AUTHORIZATION, ...) or NULL. */
+const char *smw_http_env(const struct smw_http *, const char *name);
+
+/*
+ * Read the body, handing it to sink(ctx, data, len) chunk by chunk.
+ * CONTENT_LENGTH is checked against max before anything is read: more is
+ * SMW_ETOOBIG and nothing is read.  Never reads past CONTENT_LENGTH
+ * (RFC 3875 4.2); without it, a FastCGI body is read to its end (still
+ * capped), a CGI body is empty.  SMW_EINPUT for a malformed
+ * CONTENT_LENGTH, SMW_ESYS when the body ends early (the client went
+ * away); a sink's failure is returned as it is.  Failures are logged.
+ */
+enum smw_err smw_http_read_body(struct smw_http *, size_t max,
+    enum smw_err (*sink)(void *, const char *, size_t), void *ctx)
+    SMW_MUSTCHECK;
+
+/*
+ * Send the response: the status for err, extra header lines (each ending
+ * in "\r\n", may be NULL) and a JSON body (omitted for HEAD).  Only the
+ * first call per request writes anything.
+ */
+void smw_http_respond(struct smw_http *, enum smw_err err,
+    const char *headers, const char *body);
+
+/*
+ * Append s (len bytes of UTF-8) to b as the inside of a JSON string.
+ * Same codes as smw_buf_append.
+ */
+enum smw_err smw_http_json_escape(struct smw_buf *, const char *s,
+    size_t len) SMW_MUSTCHECK;
+
+#endif

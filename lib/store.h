@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PostgreSQL through libpq: one connection kept for the life of a worker,
+ * prepared statements, one transaction per delivery, the quarantine, the
+ * health check and migrations.  Knows no yajl and no HTTP.
+ *
+ * Failures are classified by SQLSTATE class (SPEC "Outcomes"): 22 (data
+ * exception), 23 (integrity) and 54 (program limit) fail the same way on
+ * every retry and come back as SMW_EINPUT; everything else, a lost
+ * connection included, is SMW_EDB: a retry can cure it.
+ */
+#ifndef SMW_STORE_H
+#define SMW_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "util.h"
+
+/* The highest migration in sql/ this program needs. */
+#define SMW_SCHEMA_VERSION 1
+
+struct pg_conn;
+
+struct smw_store {
+	const struct smw_config	*cfg;
+	struct pg_conn		*conn;
+	char			 why[512];	/* last failure, for callers */
+};
+
+enum smw_store_outcome {
+	SMW_STORE_STORED,
+	SMW_STORE_DUPLICATE,
+	SMW_STORE__MAX
+};
+
+/* What is kept of a request in the quarantine besides its body. */
+struct smw_request_meta {
+	const char	*remote_addr;
+	const char	*content_type;
+	const char	*user_agent;
+	const char	*request_uri;
+};
+
+/* Not connected yet; cfg must outlive the store.  Pair with smw_store_free. */
+void smw_store_init(struct smw_store *, const struct smw_config *cfg);
+
+/*
+ * Make sure there is a working connection with the statements prepared:
+ * reuses the current one unless the server has closed it.  SMW_EDB
+ * (logged) when the database cannot be reached.
+ */
+enum smw_err smw_store_connect(struct smw_store *) SMW_MUSTCHECK;
+
+/*
+ * Store one delivery (the body, already checked by the parser) in one
+ * transaction.  SMW_OK with *out stored or duplicate; SMW_EINPUT when the
+ * database refuses the data itself (reason in store->why); SMW_EDB when a
+ * retry can cure it.  Failures are logged here.
+ */
+enum smw_err smw_store_event(struct smw_store *, const char *body,
+    size_t len, enum smw_store_outcome *out) SMW_MUSTCHECK;
+
+/*
+ * Keep a delivery that cannot be stored: the raw body, why, and what is
+ * known of the request (event_id may be NULL).  *id gets the quarantine
+ * row's id.  SMW_EDB when it could not be written.
+ */
+enum smw_err smw_store_quarantine(struct smw_store *, const char *body,
+    size_t len, const char *reason, const char *event_id,
+    const struct smw_request_meta *, long long *id) SMW_MUSTCHECK;
+
+/*
+ * The schema version recorded in the database (0 when none) into
+ * *version.  SMW_EDB when the database cannot answer.
+ */
+enum smw_err smw_store_version(struct smw_store *, int *version)
+    SMW_MUSTCHECK;
+
+/*
+ * Apply the numbered migrations of sqldir that the database lacks, in
+ * order, each in its own transaction, under an advisory lock.  Refuses a
+ * database whose encoding is not UTF8.  *applied counts the files applied.
+ */
+enum smw_err smw_store_migrate(struct smw_store *, const char *sqldir,
+    int *applied) SMW_MUSTCHECK;
+
+/* Close the connection; accepts NULL, may be called twice. */
+void smw_store_free(struct smw_store *);
+
+#endif

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Allocation wrappers (with a failure hook for tests), the capped growable
+ * buffer every other module uses, and a constant-time comparison.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+unsigned long smw_alloc_fail_at;
+
+static const char *const err_names[SMW_ERR__MAX] = {
+	[SMW_OK] = "ok",
+	[SMW_ENOMEM] = "out of memory",
+	[SMW_EINPUT] = "invalid input",
+	[SMW_EAUTH] = "not authorized",
+	[SMW_ETOOBIG] = "too large",
+	[SMW_EDB] = "database unavailable",
+	[SMW_ECONFIG] = "configuration",
+	[SMW_ESYS] = "system error",
+	[SMW_EMETHOD] = "method not allowed",
+};
+
+const char *
+smw_err_name(enum smw_err e)
+{
+	if ((unsigned)e >= SMW_ERR__MAX)
+		return "unknown";
+	return err_names[e];
+}
+
+/* True when the allocation failure hook says this allocation fails. */
+static bool
+alloc_fails(void)
+{
+	if (smw_alloc_fail_at == 0)
+		return false;
+	return --smw_alloc_fail_at == 0;
+}
+
+void *
+smw_malloc(size_t n)
+{
+	if (alloc_fails())
+		return NULL;
+	return malloc(n == 0 ? 1 : n);
+}
+
+void *
+smw_realloc(void *p, size_t n)
+{
+	if (alloc_fails())
+		return NULL;
+	return realloc(p, n == 0 ? 1 : n);
+}
+
+void
+smw_free(void *p)
+{
+	free(p);
+}
+
+char *
+smw_strndup(const char *s, size_t len)
+{
+	char	*p;
+
+	if (len == SIZE_MAX || (p = smw_malloc(len + 1)) == NULL)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+void
+smw_buf_init(struct smw_buf *b, size_t max)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+}
+
+enum smw_err
+smw_buf_append(struct smw_buf *b, const void *p, size_t n)
+{
+	size_t	 need, cap;
+	char	*d;
+
+	if (n > b->max - b->len)
+		return SMW_ETOOBIG;
+	need = b->len + n + 1;
+	if (need > b->cap) {
+		cap = b->cap ? b->cap : 256;
+		while (cap < need)
+			cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+		if (cap > b->max + 1)
+			cap = b->max + 1;
+		if ((d = smw_realloc(b->data, cap)) == NULL)
+			return SMW_ENOMEM;
+		b->data = d;
+		b->cap = cap;
+	}
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return SMW_OK;
+}
+
+void
+smw_buf_reset(struct smw_buf *b)
+{
+	b->len = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
+}
+
+void
+smw_buf_free(struct smw_buf *b)
+{
+	if (b == NULL)
+		return;
+	smw_free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+bool
+smw_ct_equal(const void *a, size_t alen, const void *b, size_t blen)
+{
+	const volatile unsigned char	*x = a, *y = b;
+	unsigned char			 diff = 0;
+	size_t				 i;
+
+	/*
+	 * Walk the candidate's length in full whatever the stored length;
+	 * compare against the stored value cyclically so no byte past its end
+	 * is read.
+	 */
+	if (blen == 0)
+		return alen == 0;
+	for (i = 0; i < alen; i++)
+		diff |= x[i] ^ y[i % blen];
+	return diff == 0 && alen == blen;
+}
+
+double
+smw_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Error codes shared by every module, allocation wrappers and a growable
+ * byte buffer with a hard maximum.  Nothing here knows about HTTP, JSON or
+ * SQL.
+ */
+#ifndef SMW_UTIL_H
+#define SMW_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SMW_MUSTCHECK __attribute__((warn_unused_result))
+#define SMW_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+enum smw_err {
+	SMW_OK = 0,
+	SMW_ENOMEM,	/* allocation failed */
+	SMW_EINPUT,	/* the delivery itself is wrong: deterministic */
+	SMW_EAUTH,	/* credentials missing or wrong */
+	SMW_ETOOBIG,	/* a limit was exceeded */
+	SMW_EDB,	/* database failure that a retry can cure */
+	SMW_ECONFIG,	/* the configuration does not allow the request */
+	SMW_ESYS,	/* system call failed, client went away */
+	SMW_EMETHOD,	/* HTTP method not served */
+	SMW_ERR__MAX
+};
+
+/* Short, fixed name of an error code, for logs. */
+const char *smw_err_name(enum smw_err);
+
+/*
+ * Test hook: when set to n > 0, the n-th allocation from now through
+ * smw_malloc/smw_realloc fails.  0 disables it.
+ */
+extern unsigned long smw_alloc_fail_at;
+
+void *smw_malloc(size_t);
+void *smw_realloc(void *, size_t);
+void smw_free(void *);
+/* Copy of len bytes plus a NUL; NULL on allocation failure. */
+char *smw_strndup(const char *, size_t);
+
+/*
+ * A growable buffer that never grows past max bytes.  The data is always
+ * NUL-terminated (the NUL is not counted in len and does not count
+ * against max).
+ */
+struct smw_buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+	size_t	 max;
+};
+
+/* Empty buffer that may grow to max bytes; allocates nothing yet. */
+void smw_buf_init(struct smw_buf *, size_t max);
+
+/*
+ * Append len bytes.  SMW_ETOOBIG when the result would exceed max,
+ * SMW_ENOMEM when allocation fails; the buffer is unchanged in both cases.
+ */
+enum smw_err smw_buf_append(struct smw_buf *, const void *, size_t)
+    SMW_MUSTCHECK;
+
+/* Forget the contents, keep the allocation. */
+void smw_buf_reset(struct smw_buf *);
+
+/* Release the allocation; accepts NULL, may be called twice. */
+void smw_buf_free(struct smw_buf *);
+
+/*
+ * Compare two byte strings in time that depends only on their lengths,
+ * never on where they differ.  True when equal.
+ */
+bool smw_ct_equal(const void *, size_t, const void *, size_t);
+
+/* Milliseconds on a monotonic clock, for durations. */
+double smw_now_ms(void);
+
+#endif
