@@ -215,12 +215,60 @@ out:
 	return rc;
 }
 
+/*
+ * Re-process the quarantined deliveries not yet replayed, oldest first,
+ * through the same path as a request.  Stored ones are marked replayed;
+ * ones still invalid keep their place with the new reason.  Returns 0 when
+ * none is left pending.
+ */
+static int
+replay(struct smw_store *store, const struct smw_config *cfg)
+{
+	struct smw_delivery	 d;
+	struct smw_buf		 body;
+	char			 result[600];
+	long long		 id = 0;
+	unsigned long		 n[SMW_OUT__MAX] = { 0 };
+	enum smw_err		 err = SMW_OK;
+	bool			 found;
+
+	smw_buf_init(&body, (size_t)1 << 30);
+	for (;;) {
+		if ((err = smw_store_quarantine_next(store, id, &id, &body,
+		    &found)) != SMW_OK || !found)
+			break;
+		if ((err = smw_delivery_init(&d, body.len)) == SMW_OK &&
+		    (err = smw_delivery_feed(&d, body.data, body.len)) == SMW_OK)
+			err = smw_delivery_finish(&d, store, cfg, NULL);
+		if (err == SMW_OK)
+			snprintf(result, sizeof(result), "%s",
+			    smw_outcome_names[d.outcome]);
+		else
+			snprintf(result, sizeof(result), "invalid: %s", d.why);
+		if (err == SMW_OK || err == SMW_EINPUT) {
+			n[err == SMW_OK ? d.outcome : SMW_OUT_INVALID]++;
+			printf("quarantine %lld: %s\n", id, result);
+			err = smw_store_quarantine_mark(store, id, result,
+			    err == SMW_OK);
+		}
+		smw_delivery_free(&d);
+		if (err != SMW_OK)
+			break;
+	}
+	smw_buf_free(&body);
+	printf("replay: %lu stored, %lu duplicate, %lu still invalid%s\n",
+	    n[SMW_OUT_STORED], n[SMW_OUT_DUPLICATE], n[SMW_OUT_INVALID],
+	    err != SMW_OK ? "; stopped: database unavailable" : "");
+	return err != SMW_OK || n[SMW_OUT_INVALID] > 0;
+}
+
 static int
 usage(void)
 {
 	fputs("usage: showmojo-webhook migrate [SQLDIR]\n"
 	    "       showmojo-webhook check\n"
 	    "       showmojo-webhook ingest FILE...\n"
+	    "       showmojo-webhook replay\n"
 	    "Run by a web server (CGI or FastCGI) it serves deliveries.\n",
 	    stderr);
 	return 2;
@@ -275,6 +323,8 @@ command(int argc, char *argv[], const struct smw_config *cfg,
 	} else if (strcmp(argv[1], "ingest") == 0 && argc >= 3) {
 		for (int i = 2; i < argc; i++)
 			rc |= ingest_file(argv[i], &store, cfg);
+	} else if (strcmp(argv[1], "replay") == 0 && argc == 2) {
+		rc = replay(&store, cfg);
 	} else
 		rc = usage();
 	smw_store_free(&store);

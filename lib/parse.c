@@ -56,7 +56,10 @@ static const enum jtype type_json[SMW_T__MAX] = {
 	[SMW_T_OBJECT] = J_OBJECT,
 };
 
-/* Record the first failure and its reason; returns 0 to stop yajl. */
+/*
+ * Record the first failure and its reason (trailing white space, which
+ * yajl's messages end with, removed); returns 0 to stop yajl.
+ */
 static int
 fail(struct smw_parse *p, enum smw_err err, const char *fmt, ...)
     SMW_PRINTF(3, 4);
@@ -65,6 +68,7 @@ static int
 fail(struct smw_parse *p, enum smw_err err, const char *fmt, ...)
 {
 	va_list	 ap;
+	size_t	 n;
 
 	if (p->err != SMW_OK)
 		return 0;
@@ -72,6 +76,9 @@ fail(struct smw_parse *p, enum smw_err err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->why, sizeof(p->why), fmt, ap);
 	va_end(ap);
+	n = strlen(p->why);
+	while (n > 0 && (p->why[n - 1] == '\n' || p->why[n - 1] == ' '))
+		p->why[--n] = '\0';
 	return 0;
 }
 

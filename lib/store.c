@@ -24,6 +24,13 @@ static const char sql_quarantine[] =
     "INSERT INTO quarantine (reason, body, event_id, remote_addr,"
     " content_type, user_agent, request_uri)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+static const char sql_quarantine_next[] =
+    "SELECT id::text AS qid, body FROM quarantine"
+    " WHERE replayed_at IS NULL AND id > $1::bigint ORDER BY id LIMIT 1";
+static const char sql_quarantine_mark[] =
+    "UPDATE quarantine SET replay_result = $2,"
+    " replayed_at = CASE WHEN $3::boolean THEN now() END"
+    " WHERE id = $1::bigint";
 static const char sql_version[] =
     "SELECT coalesce(max(version), 0) FROM schema_migrations";
 static const char sql_session[] =
@@ -52,6 +59,8 @@ enum stmt {
 	STMT_INGEST,
 	STMT_QUARANTINE,
 	STMT_VERSION,
+	STMT_QUARANTINE_NEXT,
+	STMT_QUARANTINE_MARK,
 	STMT__MAX
 };
 
@@ -63,6 +72,10 @@ static const struct {
 	[STMT_INGEST] = { "smw_ingest", sql_ingest, 1 },
 	[STMT_QUARANTINE] = { "smw_quarantine", sql_quarantine, 7 },
 	[STMT_VERSION] = { "smw_version", sql_version, 0 },
+	[STMT_QUARANTINE_NEXT] =
+	    { "smw_quarantine_next", sql_quarantine_next, 1 },
+	[STMT_QUARANTINE_MARK] =
+	    { "smw_quarantine_mark", sql_quarantine_mark, 3 },
 };
 
 /* Largest migration file read. */
@@ -304,6 +317,63 @@ smw_store_quarantine(struct smw_store *s, const char *body, size_t len,
 	if (id != NULL)
 		*id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 out:
+	PQclear(r);
+	return err;
+}
+
+enum smw_err
+smw_store_quarantine_next(struct smw_store *s, long long after,
+    long long *id, struct smw_buf *body, bool *found)
+{
+	PGresult	*r = NULL;
+	char		 num[32];
+	const char	*vals[1] = { num };
+	enum smw_err	 err;
+
+	*found = false;
+	smw_buf_reset(body);
+	if ((err = smw_store_connect(s)) != SMW_OK)
+		return err;
+	snprintf(num, sizeof(num), "%lld", after);
+	/* Binary results: the body arrives as its raw bytes. */
+	r = PQexecPrepared(s->conn, stmts[STMT_QUARANTINE_NEXT].name, 1, vals,
+	    NULL, NULL, 1);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		(void)failed(s, r, "quarantine");
+		err = SMW_EDB;
+		goto out;
+	}
+	if (PQntuples(r) == 0)
+		goto out;
+	/* A text value in binary format is its bytes; libpq adds the NUL. */
+	*id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	if ((err = smw_buf_append(body, PQgetvalue(r, 0, 1),
+	    (size_t)PQgetlength(r, 0, 1))) != SMW_OK)
+		goto out;
+	*found = true;
+out:
+	PQclear(r);
+	return err;
+}
+
+enum smw_err
+smw_store_quarantine_mark(struct smw_store *s, long long id,
+    const char *result, bool done)
+{
+	PGresult	*r = NULL;
+	char		 num[32];
+	const char	*vals[3] = { num, result, done ? "true" : "false" };
+	enum smw_err	 err;
+
+	if ((err = smw_store_connect(s)) != SMW_OK)
+		return err;
+	snprintf(num, sizeof(num), "%lld", id);
+	r = PQexecPrepared(s->conn, stmts[STMT_QUARANTINE_MARK].name, 3, vals,
+	    NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		(void)failed(s, r, "quarantine");
+		err = SMW_EDB;
+	}
 	PQclear(r);
 	return err;
 }

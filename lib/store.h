@@ -72,6 +72,22 @@ enum smw_err smw_store_quarantine(struct smw_store *, const char *body,
     const struct smw_request_meta *, long long *id) SMW_MUSTCHECK;
 
 /*
+ * The first quarantined delivery not yet replayed with an id greater than
+ * after: its id into *id and its raw body into body (which must be able to
+ * hold it).  *found false when there is none.  SMW_EDB, SMW_ETOOBIG,
+ * SMW_ENOMEM.
+ */
+enum smw_err smw_store_quarantine_next(struct smw_store *, long long after,
+    long long *id, struct smw_buf *body, bool *found) SMW_MUSTCHECK;
+
+/*
+ * Record a replay attempt of quarantine row id: its result text, and when
+ * done, that it is replayed (it is then no longer pending).  SMW_EDB.
+ */
+enum smw_err smw_store_quarantine_mark(struct smw_store *, long long id,
+    const char *result, bool done) SMW_MUSTCHECK;
+
+/*
  * The schema version recorded in the database (0 when none) into
  * *version.  SMW_EDB when the database cannot answer.
  */

@@ -59,7 +59,7 @@ new_db() {
 }
 
 cleanup() {
-	if [ -n "${TEST_DB:-}" ]; then
+	if [ -n "${TEST_DB:-}" ] && [ -z "${KEEP_DB:-}" ]; then
 		psql -q -d postgres -c "DROP DATABASE IF EXISTS \"$TEST_DB\" WITH (FORCE)" \
 			>/dev/null 2>&1
 	fi

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Deliveries that fail the same way every time: each is kept whole in the
+# quarantine and answered 200, never 500 (a 500 would be retried until
+# ShowMojo disables the webhook).  Most of these would reach PostgreSQL
+# and fail there in a naive implementation.  Then replay after a fix.
+. "$top_srcdir/tests/lib.sh"
+export SHOWMOJO_TOKENS=tok-q
+new_db
+
+wrap() {	# wrap SHOWING-FIELDS: a delivery around them
+	printf '{"event":{"id":"%s","action":"update","showing":{"uid":"q1",%s}}}' \
+		"${ID:-500}" "$1"
+}
+hostile() {	# hostile DESCRIPTION BODY-TEXT (printf format) EXPECTED-REASON
+	printf "$2" >"$TMPD/h.json"
+	cgi POST "$TMPD/h.json"
+	is "$STATUS" 200 "$1: answered 200"
+	is "$(sql "select reason from showmojo.quarantine order by id desc limit 1")" \
+		"$3" "$1: quarantined, reason: $3"
+}
+
+hostile "escaped NUL" "$(wrap '"name":"a\\u0000b"')" \
+	'\u0000 at byte 75 (PostgreSQL text cannot hold NUL)'
+hostile "lone high surrogate" "$(wrap '"name":"\\ud800x"')" \
+	'unpaired UTF-16 surrogate escape at byte 75'
+hostile "lone low surrogate" "$(wrap '"name":"\\udc00"')" \
+	'unpaired UTF-16 surrogate escape at byte 74'
+hostile "high surrogate then non-low escape" "$(wrap '"name":"\\ud800\\u0041"')" \
+	'unpaired UTF-16 surrogate escape at byte 80'
+hostile "invalid UTF-8" "$(wrap '"name":"\377"')" 'invalid UTF-8 at byte 69'
+hostile "overlong UTF-8" "$(wrap '"name":"\300\257"')" 'invalid UTF-8 at byte 69'
+hostile "UTF-8 encoded surrogate" "$(wrap '"name":"\355\240\200"')" \
+	'invalid UTF-8 at byte 71'
+hostile "code point past U+10FFFF" "$(wrap '"name":"\364\220\200\200"')" \
+	'invalid UTF-8 at byte 72'
+hostile "number jsonb cannot hold" "$(wrap '"extra":1e999999')" \
+	'number exponent beyond 1000'
+hostile "very long number" "$(wrap "\"extra\":$(printf '9%.0s' $(seq 1 200))")" \
+	'number longer than 100 characters'
+hostile "deep nesting" "$(wrap "\"extra\":$(printf '[%.0s' $(seq 1 5000))$(printf ']%.0s' $(seq 1 5000))")" \
+	'nested deeper than 64 levels'
+hostile "timestamp PostgreSQL reads as the time of arrival" \
+	"$(wrap '"showtime":"now"')" \
+	'event.showing.showtime is not an ISO 8601 date-time'
+hostile "timestamp infinity" "$(wrap '"confirmed_at":"infinity"')" \
+	'event.showing.confirmed_at is not an ISO 8601 date-time'
+hostile "offset beyond 32 bits" "$(wrap '"showing_time_zone_utc_offset":99999999999')" \
+	'event.showing.showing_time_zone_utc_offset is not a 32-bit integer'
+hostile "fractional offset" "$(wrap '"showing_time_zone_utc_offset":1.5')" \
+	'event.showing.showing_time_zone_utc_offset is not a 32-bit integer'
+hostile "boolean as string" "$(wrap '"is_self_show":"yes"')" \
+	'event.showing.is_self_show is a string, not a boolean'
+hostile "uid as number" '{"event":{"id":"501","showing":{"uid":7}}}' \
+	'event.showing.uid is a number, not a string'
+hostile "id as number" '{"event":{"id":502}}' \
+	'event.id is a number, not a string'
+hostile "id too long" "{\"event\":{\"id\":\"$(printf 'x%.0s' $(seq 1 201))\"}}" \
+	'event.id is longer than 200 bytes'
+hostile "no event" '{"events":[]}' 'no "event" object'
+hostile "top-level array" '[{"event":{"id":"1"}}]' \
+	'top level is an array, not an object'
+hostile "empty body" '' 'empty body'
+hostile "truncated body" '{"event":{"id":"503","showing":{"uid":"q1"' \
+	'not JSON: parse error: premature EOF'
+# Valid JSON with a date PostgreSQL refuses: only the database can tell;
+# its SQLSTATE class 22 sends it to the quarantine, not to a 500.
+hostile "impossible date" "$(wrap '"showtime":"2026-02-30T10:00:00Z"')" \
+	'database refused: 22008: date/time field value out of range: "2026-02-30T10:00:00Z"'
+
+is "$(sql "select count(*) from showmojo.events")" 0 "none of them reached the log"
+is "$(sql "select count(*), count(*) filter (where body is not null and
+	received_at is not null) from showmojo.quarantine")" "24|24" \
+	"all 24 kept with body and time"
+printf "$(wrap '"name":"\377"')" >"$TMPD/raw"
+is "$(sql "select encode(body, 'hex') from showmojo.quarantine
+	where reason = 'invalid UTF-8 at byte 69' order by id limit 1")" \
+	"$(od -An -tx1 -v "$TMPD/raw" | tr -d ' \n')" \
+	"the raw bytes are kept exactly, invalid UTF-8 included"
+
+# Replay after a fix: a database-side refusal that an operator removes.
+sql "create function showmojo.refuse() returns trigger language plpgsql as
+	\$\$ begin raise exception 'listing closed' using errcode = '22023'; end \$\$;
+	create trigger refuse before insert on showmojo.showings
+	for each row execute function showmojo.refuse()" >/dev/null
+ID=600 
+printf "$(wrap '"name":"replayed"')" >"$TMPD/r.json"
+cgi POST "$TMPD/r.json"
+is "$STATUS" 200 "refused by a trigger: 200"
+"$SMW" replay >"$TMPD/replay" 2>&1
+is "$?" 1 "replay exits 1 while deliveries stay invalid"
+grep -q '^replay: 0 stored, 0 duplicate, 25 still invalid$' "$TMPD/replay"
+ok $? "replay counts them"
+sql "drop trigger refuse on showmojo.showings" >/dev/null
+"$SMW" replay >"$TMPD/replay" 2>&1
+grep -q '^replay: 1 stored, 0 duplicate, 24 still invalid$' "$TMPD/replay"
+ok $? "after the fix, replay stores the delivery"
+is "$(sql "select name from showmojo.showings where uid = 'q1'")" replayed \
+	"the replayed delivery is in the showings"
+is "$(sql "select replay_result, replayed_at is not null from showmojo.quarantine
+	where event_id = '600'")" "stored|t" "its quarantine row records the replay"
+is "$(sql "select count(*) from showmojo.quarantine where replayed_at is null
+	and replay_result like 'invalid: %'")" 24 \
+	"the others stay pending with their reason"
+
+done_testing
