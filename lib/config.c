@@ -64,18 +64,24 @@ add_token(struct smw_config *c, const char *s, size_t len)
 	return SMW_OK;
 }
 
-/* Split s at sep into tokens. */
+/*
+ * Split s at sep into tokens.  With comments, a line whose first non-blank
+ * character is '#' is skipped: an indented comment must never become a
+ * token.
+ */
 static enum smw_err
 add_tokens(struct smw_config *c, const char *s, size_t len, char sep,
     bool comments)
 {
-	const char	*end = s + len, *nl;
+	const char	*end = s + len, *nl, *t;
 	enum smw_err	 err;
 
 	while (s < end) {
 		if ((nl = memchr(s, sep, end - s)) == NULL)
 			nl = end;
-		if (!(comments && *s == '#') &&
+		for (t = s; t < nl && (*t == ' ' || *t == '\t'); t++)
+			continue;
+		if (!(comments && t < nl && *t == '#') &&
 		    (err = add_token(c, s, nl - s)) != SMW_OK)
 			return err;
 		s = nl + 1;

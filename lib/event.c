@@ -114,21 +114,36 @@ accept(const char **p, const char *end, char c)
 	return false;
 }
 
+/* Days in month m (1-12) of year y, Gregorian calendar as PostgreSQL's. */
+static int
+month_days(int y, int m)
+{
+	static const int	 days[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
 /*
  * ISO 8601 / RFC 3339 date-time: YYYY-MM-DD, 'T' or ' ', HH:MM[:SS[.f]],
  * then Z, +HH, +HH:MM or +HHMM (or nothing: read as UTC by the database).
  * Only forms PostgreSQL reads the same way are accepted, so that "now" or
- * "epoch" can never turn into a time that depends on the day of arrival.
+ * "epoch" can never turn into a time that depends on the day of arrival;
+ * a day its month does not have (February 30) is refused, as PostgreSQL
+ * refuses it.
  */
 static bool
 check_time(const char *s, size_t len)
 {
 	const char	*p = s, *end = s + len;
-	int		 n;
+	int		 n, y, m;
 
-	if (!digits(&p, end, 4, 1, 9999, NULL) || !accept(&p, end, '-') ||
-	    !digits(&p, end, 2, 1, 12, NULL) || !accept(&p, end, '-') ||
-	    !digits(&p, end, 2, 1, 31, NULL))
+	if (!digits(&p, end, 4, 1, 9999, &y) || !accept(&p, end, '-') ||
+	    !digits(&p, end, 2, 1, 12, &m) || !accept(&p, end, '-') ||
+	    !digits(&p, end, 2, 1, month_days(y, m), NULL))
 		return false;
 	if (!accept(&p, end, 'T') && !accept(&p, end, ' '))
 		return false;

@@ -97,7 +97,8 @@ smw_buf_append(struct smw_buf *b, const void *p, size_t n)
 		cap = b->cap ? b->cap : 256;
 		while (cap < need)
 			cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-		if (cap > b->max + 1)
+		/* cap - 1: max + 1 wraps to 0 when max is SIZE_MAX. */
+		if (cap - 1 > b->max)
 			cap = b->max + 1;
 		if ((d = smw_realloc(b->data, cap)) == NULL)
 			return SMW_ENOMEM;
