@@ -63,10 +63,11 @@ hostile "top-level array" '[{"event":{"id":"1"}}]' \
 hostile "empty body" '' 'empty body'
 hostile "truncated body" '{"event":{"id":"503","showing":{"uid":"q1"' \
 	'not JSON: parse error: premature EOF'
-# Valid JSON with a date PostgreSQL refuses: only the database can tell;
-# its SQLSTATE class 22 sends it to the quarantine, not to a 500.
+# A date that does not exist: PostgreSQL would refuse it (22008); the
+# parser already does.  (Refusals only the database can make are in
+# store.sh and below.)
 hostile "impossible date" "$(wrap '"showtime":"2026-02-30T10:00:00Z"')" \
-	'database refused: 22008: date/time field value out of range: "2026-02-30T10:00:00Z"'
+	'event.showing.showtime is not an ISO 8601 date-time'
 
 is "$(sql "select count(*) from showmojo.events")" 0 "none of them reached the log"
 is "$(sql "select count(*), count(*) filter (where body is not null and

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A small FastCGI client for the tests: sends N POST requests, one
+ * connection each (as nginx does by default), to a responder listening on
+ * a unix socket, and counts the answers by status.  The body is a template
+ * in which every "@ID@" becomes a request number, so each delivery is new.
+ *
+ *	fcgi-load SOCKET TOKEN BODY-TEMPLATE-FILE COUNT [FIRST-ID]
+ *
+ * Prints "sent N, status 200: N, other: N" and exits 0 when every answer
+ * was 200.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define FCGI_BEGIN_REQUEST	1
+#define FCGI_END_REQUEST	3
+#define FCGI_PARAMS		4
+#define FCGI_STDIN		5
+#define FCGI_STDOUT		6
+#define FCGI_RESPONDER		1
+
+struct out {
+	unsigned char	 buf[1 << 20];
+	size_t		 len;
+};
+
+static void
+put(struct out *o, const void *p, size_t n)
+{
+	if (o->len + n > sizeof(o->buf)) {
+		fprintf(stderr, "fcgi-load: request too large\n");
+		exit(2);
+	}
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+}
+
+/* One record of type t with n bytes of content (n < 65536). */
+static void
+record(struct out *o, int t, const void *p, size_t n)
+{
+	unsigned char	 h[8] = { 1, (unsigned char)t, 0, 1,
+	    (unsigned char)(n >> 8), (unsigned char)n, 0, 0 };
+
+	put(o, h, 8);
+	put(o, p, n);
+}
+
+/* A name-value pair in FastCGI's length encoding. */
+static void
+param(unsigned char *p, size_t *len, const char *k, const char *v)
+{
+	size_t	 kl = strlen(k), vl = strlen(v);
+
+	p[(*len)++] = (unsigned char)kl;	/* names here are short */
+	if (vl < 128)
+		p[(*len)++] = (unsigned char)vl;
+	else {
+		p[(*len)++] = (unsigned char)(0x80 | vl >> 24);
+		p[(*len)++] = (unsigned char)(vl >> 16);
+		p[(*len)++] = (unsigned char)(vl >> 8);
+		p[(*len)++] = (unsigned char)vl;
+	}
+	memcpy(p + *len, k, kl);
+	*len += kl;
+	memcpy(p + *len, v, vl);
+	*len += vl;
+}
+
+static int
+readn(int fd, unsigned char *p, size_t n)
+{
+	ssize_t	 r;
+
+	while (n > 0) {
+		if ((r = read(fd, p, n)) <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Send one request; returns the HTTP status, or -1. */
+static int
+one(const char *sock, const char *token, const char *body, size_t blen)
+{
+	static struct out	 o;
+	struct sockaddr_un	 sa;
+	unsigned char		 params[4096], h[8], content[65536 + 256];
+	unsigned char		 begin[8] = { 0, FCGI_RESPONDER, 0 };
+	char			 cl[32], auth[512];
+	size_t			 plen = 0, off, n;
+	int			 fd, status = -1;
+
+	o.len = 0;
+	record(&o, FCGI_BEGIN_REQUEST, begin, sizeof(begin));
+	snprintf(cl, sizeof(cl), "%zu", blen);
+	snprintf(auth, sizeof(auth), "Bearer %s", token);
+	param(params, &plen, "GATEWAY_INTERFACE", "CGI/1.1");
+	param(params, &plen, "REQUEST_METHOD", "POST");
+	param(params, &plen, "CONTENT_LENGTH", cl);
+	param(params, &plen, "CONTENT_TYPE", "application/json");
+	param(params, &plen, "REMOTE_ADDR", "127.0.0.1");
+	param(params, &plen, "HTTP_AUTHORIZATION", auth);
+	record(&o, FCGI_PARAMS, params, plen);
+	record(&o, FCGI_PARAMS, "", 0);
+	for (off = 0; off < blen; off += n) {
+		n = blen - off > 32768 ? 32768 : blen - off;
+		record(&o, FCGI_STDIN, body + off, n);
+	}
+	record(&o, FCGI_STDIN, "", 0);
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    write(fd, o.buf, o.len) != (ssize_t)o.len)
+		goto out;
+	for (;;) {
+		if (readn(fd, h, 8) < 0)
+			break;
+		n = (size_t)h[4] << 8 | h[5];
+		if (readn(fd, content, n + h[6]) < 0)
+			break;
+		if (h[1] == FCGI_STDOUT && status < 0 && n > 12 &&
+		    memcmp(content, "Status: ", 8) == 0)
+			status = atoi((char *)content + 8);
+		if (h[1] == FCGI_END_REQUEST)
+			break;
+	}
+out:
+	close(fd);
+	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static char	 tmpl[1 << 19], body[1 << 19];
+	FILE		*f;
+	size_t		 tlen, blen;
+	long		 count, first, ok = 0, other = 0;
+	char		*at, id[32];
+
+	if (argc < 5 || argc > 6) {
+		fprintf(stderr, "usage: fcgi-load SOCKET TOKEN TEMPLATE COUNT "
+		    "[FIRST-ID]\n");
+		return 2;
+	}
+	if ((f = fopen(argv[3], "r")) == NULL) {
+		fprintf(stderr, "%s: %s\n", argv[3], strerror(errno));
+		return 2;
+	}
+	tlen = fread(tmpl, 1, sizeof(tmpl) - 1, f);
+	fclose(f);
+	tmpl[tlen] = '\0';
+	count = atol(argv[4]);
+	first = argc == 6 ? atol(argv[5]) : 1;
+	for (long i = 0; i < count; i++) {
+		const char *t = tmpl;
+
+		snprintf(id, sizeof(id), "%ld", first + i);
+		blen = 0;
+		while ((at = strstr(t, "@ID@")) != NULL) {
+			memcpy(body + blen, t, (size_t)(at - t));
+			blen += (size_t)(at - t);
+			memcpy(body + blen, id, strlen(id));
+			blen += strlen(id);
+			t = at + 4;
+		}
+		memcpy(body + blen, t, strlen(t));
+		blen += strlen(t);
+		if (one(argv[1], argv[2], body, blen) == 200)
+			ok++;
+		else
+			other++;
+	}
+	printf("sent %ld, status 200: %ld, other: %ld\n", count, ok, other);
+	return other != 0;
+}
