@@ -7,6 +7,7 @@
 # recovers on its own.
 . "$top_srcdir/tests/lib.sh"
 export SHOWMOJO_TOKENS=tok-fcgi
+own_cluster	# restarted and stopped below
 new_db
 command -v cgi-fcgi >/dev/null || bail "cgi-fcgi missing (Debian package libfcgi-bin)"
 
@@ -61,14 +62,13 @@ ok "$([ -n "$pid2" ] && [ "$pid2" != "$pid1" ] && echo 0 || echo 1)" \
 	"on a new connection ($pid1 -> $pid2)"
 
 # Restart the whole server between two requests: no delivery fails.
-pg_ctlcluster "$PGVERSION" regress restart -m fast >/dev/null 2>&1 ||
-	bail "could not restart the cluster"
+own_cluster_ctl restart || bail "could not restart the cluster"
 fcgi w POST "$(delivery 7)"
 is "$STATUS" 200 "after a server restart, the next delivery is stored"
 is "$(sql "select count(*) from showmojo.events")" 7 "all seven events stored"
 
 # A worker that starts while the database is down.
-pg_ctlcluster "$PGVERSION" regress stop -m fast >/dev/null 2>&1
+own_cluster_ctl stop
 start_worker down
 t0=$(date +%s)
 fcgi down POST "$(delivery 8)"
@@ -76,8 +76,7 @@ is "$STATUS" 500 "database down: 500"
 fcgi down GET
 is "$STATUS" 503 "database down: health 503"
 ok "$(( $(date +%s) - t0 > 15 ))" "both answered within 15 s"
-pg_ctlcluster "$PGVERSION" regress start >/dev/null 2>&1 ||
-	bail "could not start the cluster"
+own_cluster_ctl start || bail "could not start the cluster"
 fcgi down POST "$(delivery 8)"
 is "$STATUS" 200 "database back: the same worker stores the retry"
 fcgi down GET

@@ -45,6 +45,35 @@ need_db() {
 		bail "no PostgreSQL reachable through PG* variables: run tests/run"
 }
 
+# A PostgreSQL cluster of this script's own (initdb in $TMPD, unix socket
+# only), for tests that stop or restart the server: the shared cluster of
+# tests/run serves other tests at the same time.  PG* point at it after.
+PGBIN=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
+as_pg() {	# as_pg COMMAND...: as the postgres user when we are root
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+own_cluster() {
+	OWN_PG="$TMPD/pg"
+	chmod 0755 "$TMPD"
+	mkdir -p "$OWN_PG"
+	[ "$(id -u)" -ne 0 ] || chown postgres "$OWN_PG"
+	as_pg "$PGBIN/initdb" -D "$OWN_PG/data" -E UTF8 --locale=C.UTF-8 \
+		-A trust -U postgres >"$TMPD/initdb.log" 2>&1 ||
+		bail "initdb failed: $(tail -3 "$TMPD/initdb.log")"
+	PGHOST=$OWN_PG PGPORT=$((20000 + $$ % 10000)) PGUSER=postgres PGDATABASE=postgres
+	export PGHOST PGPORT PGUSER PGDATABASE
+	unset PGPASSWORD
+	own_cluster_ctl start
+}
+own_cluster_ctl() {	# own_cluster_ctl start|stop|restart
+	as_pg "$PGBIN/pg_ctl" -D "$OWN_PG/data" -l "$OWN_PG/log" -w -m fast \
+		-o "-p $PGPORT -k $OWN_PG -c listen_addresses=''" "$1" >/dev/null 2>&1
+}
+
 # A new database for this script, migrated, dropped at exit.
 new_db() {
 	need_db
@@ -63,6 +92,7 @@ cleanup() {
 		psql -q -d postgres -c "DROP DATABASE IF EXISTS \"$TEST_DB\" WITH (FORCE)" \
 			>/dev/null 2>&1
 	fi
+	[ -z "${OWN_PG:-}" ] || own_cluster_ctl stop
 	rm -rf "$TMPD"
 }
 trap cleanup EXIT
