@@ -17,6 +17,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "sandbox.h"
 #include "serve.h"
 #include "store.h"
 
@@ -37,6 +38,7 @@ fastcgi(const struct smw_config *cfg, enum smw_err cfg_err)
 	struct smw_http		 h;
 	FCGX_Request		 req;
 	struct sigaction	 sa;
+	int			 abi;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
@@ -49,6 +51,9 @@ fastcgi(const struct smw_config *cfg, enum smw_err cfg_err)
 		smw_log(SMW_LOG_ERR, "FastCGI initialisation failed");
 		return 1;
 	}
+	if ((abi = smw_sandbox_enter()) > 0)
+		smw_log(SMW_LOG_INFO, "sandbox: Landlock ABI %d: no file "
+		    "writes, no exec", abi);
 	smw_store_init(&store, cfg);
 	if (cfg_err == SMW_OK && smw_store_connect(&store) != SMW_OK)
 		smw_log(SMW_LOG_WARN, "starting without a database "
@@ -81,6 +86,7 @@ main(int argc, char *argv[])
 	else if (getenv("GATEWAY_INTERFACE") != NULL ||
 	    getenv("REQUEST_METHOD") != NULL) {
 		signal(SIGPIPE, SIG_IGN);
+		(void)smw_sandbox_enter();
 		memset(&h, 0, sizeof(h));
 		smw_store_init(&store, &cfg);
 		serve(&h, &cfg, cfg_err, &store);
