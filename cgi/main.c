@@ -90,6 +90,7 @@ main(int argc, char *argv[])
 		memset(&h, 0, sizeof(h));
 		smw_store_init(&store, &cfg);
 		serve(&h, &cfg, cfg_err, &store);
+		smw_http_drain(&h, cfg.max_body);
 		smw_store_free(&store);
 	} else
 		rc = command(argc, argv, &cfg, cfg_err);

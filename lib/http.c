@@ -7,6 +7,7 @@
  * limited in length.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,8 @@ smw_http_read_body(struct smw_http *h, size_t max,
 		}
 		if (want > max)
 			return SMW_ETOOBIG;
-	} else if (h->fcgx != NULL)
+	} else if (h->fcgx != NULL ||
+	    smw_http_env(h, "HTTP_TRANSFER_ENCODING") != NULL)
 		to_eof = true;
 
 	while (to_eof || got < want) {
@@ -109,6 +111,7 @@ smw_http_read_body(struct smw_http *h, size_t max,
 			    "bytes: client went away", got, want);
 			return SMW_ESYS;
 		}
+		h->body_read += r;
 		if (to_eof && got + r > max)
 			return SMW_ETOOBIG;
 		got += r;
@@ -116,6 +119,41 @@ smw_http_read_body(struct smw_http *h, size_t max,
 			return err;
 	}
 	return SMW_OK;
+}
+
+void
+smw_http_drain(struct smw_http *h, size_t max)
+{
+	const char		*cl = smw_http_env(h, "CONTENT_LENGTH");
+	char			 chunk[16384], *end;
+	unsigned long long	 left = max;
+	struct pollfd		 pfd;
+	ssize_t			 r;
+	size_t			 n;
+
+	if (h->fcgx != NULL)
+		return;		/* libfcgi reads the rest of FCGI_STDIN */
+	if (cl != NULL && *cl != '\0') {
+		errno = 0;
+		left = strtoull(cl, &end, 10);
+		if (errno != 0 || *end != '\0' || left <= h->body_read)
+			return;
+		left -= h->body_read;
+		if (left > max)
+			left = max;
+	} else if (smw_http_env(h, "HTTP_TRANSFER_ENCODING") == NULL)
+		return;
+	while (left > 0) {
+		/* A client that stalls does not keep the process: 1 s a read. */
+		pfd.fd = STDIN_FILENO;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 1000) <= 0)
+			return;
+		n = left < sizeof(chunk) ? left : sizeof(chunk);
+		if ((r = body_read(h, chunk, n)) <= 0)
+			return;
+		left -= (unsigned long long)r;
+	}
 }
 
 /* Write all of s. */

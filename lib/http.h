@@ -17,6 +17,7 @@ struct FCGX_Request;
 struct smw_http {
 	struct FCGX_Request	*fcgx;	/* NULL: plain CGI on stdin/stdout */
 	bool			 responded;
+	unsigned long long	 body_read;	/* bytes of body read so far */
 };
 
 /* Status for an error code (SMW_OK → 200). */
@@ -30,13 +31,24 @@ const char *smw_http_env(const struct smw_http *, const char *name);
  * CONTENT_LENGTH is checked against max before anything is read: more is
  * SMW_ETOOBIG and nothing is read.  Never reads past CONTENT_LENGTH
  * (RFC 3875 4.2); without it, a FastCGI body is read to its end (still
- * capped), a CGI body is empty.  SMW_EINPUT for a malformed
+ * capped), and so is a CGI body that came with HTTP_TRANSFER_ENCODING
+ * (Apache's mod_cgi and mod_cgid pass a chunked body on stdin without
+ * CONTENT_LENGTH); any other CGI body is empty.  SMW_EINPUT for a malformed
  * CONTENT_LENGTH, SMW_ESYS when the body ends early (the client went
  * away); a sink's failure is returned as it is.  Failures are logged.
  */
 enum smw_err smw_http_read_body(struct smw_http *, size_t max,
     enum smw_err (*sink)(void *, const char *, size_t), void *ctx)
     SMW_MUSTCHECK;
+
+/*
+ * CGI only: read and discard what is left of the body, at most max bytes
+ * and never past CONTENT_LENGTH, after the response, giving up when no byte
+ * comes for a second.  mod_cgid gives the
+ * program one socket for stdin and stdout; exiting with body unread in it
+ * resets the connection and the response is lost.
+ */
+void smw_http_drain(struct smw_http *, size_t max);
 
 /*
  * Send the response: the status for err, extra header lines (each ending

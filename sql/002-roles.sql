@@ -18,7 +18,10 @@ BEGIN
 		IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) THEN
 			BEGIN
 				EXECUTE format('CREATE ROLE %I NOLOGIN', r);
-			EXCEPTION WHEN insufficient_privilege THEN
+			EXCEPTION
+			WHEN duplicate_object OR unique_violation THEN
+				NULL;	/* created meanwhile by a migrate elsewhere */
+			WHEN insufficient_privilege THEN
 				RAISE WARNING 'role % not created (no CREATEROLE): '
 				    'a superuser can run CREATE ROLE % NOLOGIN '
 				    'and the grants of sql/002-roles.sql', r, r;
