@@ -58,8 +58,10 @@ pid=$(cat "$TMPD/vg.pid")
 kill -TERM "$pid"
 for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 ok "$(kill -0 "$pid" 2>/dev/null && echo 1 || echo 0)" "worker exits on SIGTERM"
-ok "$(grep -c . "$TMPD/worker.vg")" "worker memcheck: no error, nothing definitely lost"
-sed 's/^/# /' "$TMPD/worker.vg" | head -30
+# Errors are the ==PID== lines; valgrind's own --PID-- notes (such as the
+# Landlock calls it does not know, which then fail with ENOSYS) are not.
+ok "$(grep -c '^==[0-9]*==' "$TMPD/worker.vg")" "worker memcheck: no error, nothing definitely lost"
+grep '^==[0-9]*==' "$TMPD/worker.vg" | sed 's/^/# /' | head -30
 is "$(sql "select count(*) from showmojo.events where id::bigint >= 1000000")" 10000 \
 	"all 10,000 stored"
 
