@@ -438,6 +438,12 @@ scan_json(struct smw_parse *p, unsigned char c)
 	if (!p->in_str) {
 		if (c == '"')
 			p->in_str = true;
+		else if (c == '\f' || c == '\v') {
+			/* yajl takes them for white space; RFC 8259 does not. */
+			fail(p, SMW_EINPUT, "not JSON: form feed or vertical tab "
+			    "at byte %llu", (unsigned long long)p->offset);
+			return false;
+		}
 		return true;
 	}
 	if (p->esc) {
@@ -538,6 +544,15 @@ smw_parse_finish(struct smw_parse *p)
 		    msg != NULL ? (char *)msg : "?");
 		if (msg != NULL)
 			yajl_free_error(p->y, msg);
+		return p->err;
+	}
+	/*
+	 * yajl never finishes lexing a string still open at the end, so a
+	 * document followed by '"' and more passes it as complete.
+	 */
+	if (p->in_str) {
+		fail(p, SMW_EINPUT, "not JSON: unterminated string after the "
+		    "document");
 		return p->err;
 	}
 	if (!p->seen_event) {

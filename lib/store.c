@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +284,67 @@ out:
 	return err;
 }
 
+/* Longest reason or request metadata value kept in the quarantine. */
+#define QUARANTINE_TEXT_MAX 1024
+
+/* Length of the valid UTF-8 sequence (RFC 3629) starting at s, 0 if none. */
+static size_t
+utf8_seq(const unsigned char *s)
+{
+	uint32_t	 cp;
+	size_t		 n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		n = 2, cp = s[0] & 0x1F;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		n = 3, cp = s[0] & 0x0F;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 ||
+	    cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+/*
+ * Copy src (NULL stays NULL) into dst as text PostgreSQL accepts: a byte
+ * that is not part of valid UTF-8 becomes '?', and the copy is cut at a
+ * character boundary to fit.  The request metadata comes from the client
+ * unchecked; text PostgreSQL refused would make the quarantine itself
+ * fail the same way on every retry.
+ */
+static const char *
+text_param(char *dst, size_t dstsz, const char *src)
+{
+	const unsigned char	*s = (const unsigned char *)src;
+	size_t			 i = 0, o = 0, n;
+
+	if (src == NULL)
+		return NULL;
+	while (s[i] != '\0') {
+		n = utf8_seq(s + i);
+		if (o + (n > 0 ? n : 1) >= dstsz)
+			break;
+		if (n > 0)
+			memcpy(dst + o, s + i, n);
+		else
+			dst[o] = '?';
+		o += n > 0 ? n : 1;
+		i += n > 0 ? n : 1;
+	}
+	dst[o] = '\0';
+	return dst;
+}
+
 enum smw_err
 smw_store_quarantine(struct smw_store *s, const char *body, size_t len,
     const char *reason, const char *event_id,
@@ -292,18 +354,23 @@ smw_store_quarantine(struct smw_store *s, const char *body, size_t len,
 	const char	*vals[7];
 	int		 lens[7] = { 0 };
 	int		 fmts[7] = { 0, 1, 0, 0, 0, 0, 0 };
+	char		 text[5][QUARANTINE_TEXT_MAX];
 	enum smw_err	 err = SMW_OK;
 
 	if ((err = smw_store_connect(s)) != SMW_OK)
 		return err;
-	vals[0] = reason;
+	vals[0] = text_param(text[0], sizeof(text[0]), reason);
 	vals[1] = body != NULL ? body : "";
 	lens[1] = (int)len;
 	vals[2] = event_id;
-	vals[3] = m != NULL ? m->remote_addr : NULL;
-	vals[4] = m != NULL ? m->content_type : NULL;
-	vals[5] = m != NULL ? m->user_agent : NULL;
-	vals[6] = m != NULL ? m->request_uri : NULL;
+	vals[3] = text_param(text[1], sizeof(text[1]),
+	    m != NULL ? m->remote_addr : NULL);
+	vals[4] = text_param(text[2], sizeof(text[2]),
+	    m != NULL ? m->content_type : NULL);
+	vals[5] = text_param(text[3], sizeof(text[3]),
+	    m != NULL ? m->user_agent : NULL);
+	vals[6] = text_param(text[4], sizeof(text[4]),
+	    m != NULL ? m->request_uri : NULL);
 	r = PQexecPrepared(s->conn, stmts[STMT_QUARANTINE].name, 7, vals,
 	    lens, fmts, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {

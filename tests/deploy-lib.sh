@@ -264,12 +264,13 @@ pkill_children_of() {	# the orphans of a server stopped the hard way
 	done
 }
 
-# start_pool: the shipped spawn-fcgi pool script and configuration, the
-# workers as www-data (no test-only user exists).
+# start_pool [WORKERS]: the shipped spawn-fcgi pool script and
+# configuration, the workers as www-data (no test-only user exists).
 start_pool() {
 	template "$DEPLOY/spawn-fcgi/pool.conf" |
 		sed -e 's/^SMW_USER=.*/SMW_USER=www-data/' \
-			-e 's/^SMW_GROUP=.*/SMW_GROUP=www-data/' >"$TMPD/pool.conf"
+			-e 's/^SMW_GROUP=.*/SMW_GROUP=www-data/' \
+			-e "s/^SMW_WORKERS=.*/SMW_WORKERS=${1:-2}/" >"$TMPD/pool.conf"
 	at_exit "'$DEPLOY/spawn-fcgi/showmojo-webhook-pool' stop '$TMPD/pool.conf'"
 	"$DEPLOY/spawn-fcgi/showmojo-webhook-pool" start "$TMPD/pool.conf" \
 		>"$TMPD/pool.out" 2>&1 || {

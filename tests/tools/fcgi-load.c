@@ -8,7 +8,9 @@
  *	fcgi-load SOCKET TOKEN BODY-TEMPLATE-FILE COUNT [FIRST-ID]
  *
  * Prints "sent N, status 200: N, other: N" and exits 0 when every answer
- * was 200.
+ * was 200.  With FCGI_LOAD_ABORT=N in the environment each request sends
+ * only the first N bytes of its body and then closes the connection, as a
+ * client that goes away mid-body (exit 0 when every send succeeded).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -88,9 +90,14 @@ readn(int fd, unsigned char *p, size_t n)
 	return 0;
 }
 
-/* Send one request; returns the HTTP status, or -1. */
+/*
+ * Send one request; returns the HTTP status, or -1.  With abort_after >= 0
+ * only that many bytes of the body are sent, the connection is closed and
+ * 0 is returned.
+ */
 static int
-one(const char *sock, const char *token, const char *body, size_t blen)
+one(const char *sock, const char *token, const char *body, size_t blen,
+    long abort_after)
 {
 	static struct out	 o;
 	struct sockaddr_un	 sa;
@@ -114,9 +121,14 @@ one(const char *sock, const char *token, const char *body, size_t blen)
 	record(&o, FCGI_PARAMS, "", 0);
 	for (off = 0; off < blen; off += n) {
 		n = blen - off > 32768 ? 32768 : blen - off;
+		if (abort_after >= 0 && off + n > (size_t)abort_after)
+			n = (size_t)abort_after - off;
+		if (n == 0)
+			break;
 		record(&o, FCGI_STDIN, body + off, n);
 	}
-	record(&o, FCGI_STDIN, "", 0);
+	if (abort_after < 0)
+		record(&o, FCGI_STDIN, "", 0);
 
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
 		return -1;
@@ -126,6 +138,10 @@ one(const char *sock, const char *token, const char *body, size_t blen)
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    write(fd, o.buf, o.len) != (ssize_t)o.len)
 		goto out;
+	if (abort_after >= 0) {
+		status = 0;
+		goto out;
+	}
 	for (;;) {
 		if (readn(fd, h, 8) < 0)
 			break;
@@ -149,7 +165,7 @@ main(int argc, char *argv[])
 	static char	 tmpl[1 << 19], body[1 << 19];
 	FILE		*f;
 	size_t		 tlen, blen;
-	long		 count, first, ok = 0, other = 0;
+	long		 count, first, ok = 0, other = 0, abort_after = -1;
 	char		*at, id[32];
 
 	if (argc < 5 || argc > 6) {
@@ -164,6 +180,8 @@ main(int argc, char *argv[])
 	tlen = fread(tmpl, 1, sizeof(tmpl) - 1, f);
 	fclose(f);
 	tmpl[tlen] = '\0';
+	if (getenv("FCGI_LOAD_ABORT") != NULL)
+		abort_after = atol(getenv("FCGI_LOAD_ABORT"));
 	count = atol(argv[4]);
 	first = argc == 6 ? atol(argv[5]) : 1;
 	for (long i = 0; i < count; i++) {
@@ -180,7 +198,8 @@ main(int argc, char *argv[])
 		}
 		memcpy(body + blen, t, strlen(t));
 		blen += strlen(t);
-		if (one(argv[1], argv[2], body, blen) == 200)
+		if (one(argv[1], argv[2], body, blen, abort_after) ==
+		    (abort_after >= 0 ? 0 : 200))
 			ok++;
 		else
 			other++;
