@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One request: method → credential → body → delivery → response, with one
+ * One request: method, credential, body, delivery, response, with one
  * log line saying what happened.  And the subcommands an operator runs
  * from a shell, which go through the same delivery code.
  */
@@ -127,7 +127,8 @@ serve(struct smw_http *h, const struct smw_config *cfg,
 	if ((err = smw_auth_check(cfg, smw_http_env(h,
 	    "HTTP_AUTHORIZATION"))) != SMW_OK) {
 		if (err == SMW_EAUTH) {
-			hdr = "WWW-Authenticate: Bearer realm=\"showmojo-webhook\"\r\n";
+			hdr = "WWW-Authenticate: Bearer "
+			    "realm=\"showmojo-webhook\"\r\n";
 			why = "missing or wrong bearer token";
 		} else
 			(void)smw_config_accepts(cfg, &why);
@@ -137,8 +138,8 @@ serve(struct smw_http *h, const struct smw_config *cfg,
 		goto respond;
 	have_d = true;
 	if ((err = smw_http_read_body(h, cfg->max_body, sink, &d)) != SMW_OK) {
-		why = err == SMW_ETOOBIG ? "body larger than SHOWMOJO_MAX_BODY" :
-		    "body not read";
+		why = err == SMW_ETOOBIG ?
+		    "body larger than SHOWMOJO_MAX_BODY" : "body not read";
 		goto respond;
 	}
 	meta.remote_addr = smw_http_env(h, "REMOTE_ADDR");
@@ -238,7 +239,8 @@ replay(struct smw_store *store, const struct smw_config *cfg)
 		    &found)) != SMW_OK || !found)
 			break;
 		if ((err = smw_delivery_init(&d, body.len)) == SMW_OK &&
-		    (err = smw_delivery_feed(&d, body.data, body.len)) == SMW_OK)
+		    (err = smw_delivery_feed(&d, body.data, body.len)) ==
+		    SMW_OK)
 			err = smw_delivery_finish(&d, store, cfg, NULL);
 		if (err == SMW_OK)
 			snprintf(result, sizeof(result), "%s",
@@ -297,7 +299,8 @@ command(int argc, char *argv[], const struct smw_config *cfg,
 			rc = 1;
 		else
 			printf("migrate: %d applied, schema %s is at version "
-			    "%d or later\n", n, cfg->schema, SMW_SCHEMA_VERSION);
+			    "%d or later\n", n, cfg->schema,
+			    SMW_SCHEMA_VERSION);
 	} else if (strcmp(argv[1], "check") == 0 && argc == 2) {
 		if (!smw_config_accepts(cfg, &why)) {
 			printf("configuration: %s\n", why);
@@ -305,10 +308,11 @@ command(int argc, char *argv[], const struct smw_config *cfg,
 		} else
 			printf("configuration: ok (%s, %zu token(s), max body "
 			    "%zu bytes, invalid deliveries: %s)\n",
-			    cfg->auth_none ? "no authentication" : "bearer token",
+			    cfg->auth_none ? "no authentication" :
+			    "bearer token",
 			    cfg->ntokens, cfg->max_body,
-			    cfg->on_invalid == SMW_ON_INVALID_REJECT ? "reject" :
-			    "quarantine");
+			    cfg->on_invalid == SMW_ON_INVALID_REJECT ?
+			    "reject" : "quarantine");
 		if (smw_store_version(&store, &version) != SMW_OK) {
 			printf("database: unreachable (%s)\n", store.why);
 			rc = 1;

@@ -32,7 +32,8 @@ const struct smw_field_def smw_sh_fields[SMW_SH__MAX] = {
 	[SMW_SH_EMAIL] = { "email", SMW_T_STRING },
 	[SMW_SH_NOTES] = { "notes", SMW_T_STRING },
 	[SMW_SH_LISTING_UID] = { "listing_uid", SMW_T_STRING },
-	[SMW_SH_LISTING_FULL_ADDRESS] = { "listing_full_address", SMW_T_STRING },
+	[SMW_SH_LISTING_FULL_ADDRESS] =
+	    { "listing_full_address", SMW_T_STRING },
 	[SMW_SH_IS_SELF_SHOW] = { "is_self_show", SMW_T_BOOL },
 	[SMW_SH_CONFIRMED_AT] = { "confirmed_at", SMW_T_TIME },
 	[SMW_SH_CANCELED_AT] = { "canceled_at", SMW_T_TIME },

@@ -79,7 +79,8 @@ struct smw_value {
 #define SMW_EVENT_ID_MAX 200
 
 struct smw_event {
-	struct smw_value	 ev[SMW_EV__MAX];	/* ev[SMW_EV_SHOWING].text unused */
+	/* ev[SMW_EV_SHOWING]: whether "showing" came; its text is unused. */
+	struct smw_value	 ev[SMW_EV__MAX];
 	struct smw_value	 sh[SMW_SH__MAX];
 };
 

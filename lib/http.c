@@ -144,7 +144,7 @@ smw_http_drain(struct smw_http *h, size_t max)
 	} else if (smw_http_env(h, "HTTP_TRANSFER_ENCODING") == NULL)
 		return;
 	while (left > 0) {
-		/* A client that stalls does not keep the process: 1 s a read. */
+		/* A stalled client does not keep the process: 1 s a read. */
 		pfd.fd = STDIN_FILENO;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, 1000) <= 0)

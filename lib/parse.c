@@ -161,7 +161,8 @@ cb_null(void *ctx)
 static int
 cb_boolean(void *ctx, int b)
 {
-	return b ? value(ctx, J_BOOL, "true", 4) : value(ctx, J_BOOL, "false", 5);
+	return b ? value(ctx, J_BOOL, "true", 4) :
+	    value(ctx, J_BOOL, "false", 5);
 }
 
 /*
@@ -188,7 +189,8 @@ cb_number(void *ctx, const char *s, size_t len)
 			ex = ex * 10 + (*e - '0');
 		if (ex > SMW_PARSE_MAX_EXPONENT)
 			return fail(p, SMW_EINPUT,
-			    "number exponent beyond %d", SMW_PARSE_MAX_EXPONENT);
+			    "number exponent beyond %d",
+			    SMW_PARSE_MAX_EXPONENT);
 	}
 	return value(p, J_NUMBER, s, len);
 }
@@ -222,7 +224,7 @@ cb_start_map(void *ctx)
 		return 1;
 	}
 	if (p->level == 1) {
-		/* A repeated "event" key replaces the earlier one, as in jsonb. */
+		/* A repeated "event" replaces the earlier one, as in jsonb. */
 		smw_event_free(p->ev);
 		smw_event_init(p->ev);
 		p->seen_event = true;
@@ -412,7 +414,8 @@ scan_json(struct smw_parse *p, unsigned char c)
 		    c >= 'a' && c <= 'f' ? c - 'a' + 10 :
 		    c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 		if (d < 0) {
-			p->hex_left = 0;	/* yajl reports the bad escape */
+			/* yajl reports the bad escape. */
+			p->hex_left = 0;
 			return true;
 		}
 		p->hex = p->hex << 4 | (uint32_t)d;
@@ -421,7 +424,7 @@ scan_json(struct smw_parse *p, unsigned char c)
 		return true;
 	}
 	if (p->sur == 1 || p->sur == 2) {
-		/* After a high surrogate only "\u" + low surrogate may follow. */
+		/* After a high surrogate only "\u" + a low one may follow. */
 		if ((p->sur == 1 && c == '\\') || (p->sur == 2 && c == 'u')) {
 			if (++p->sur == 3) {
 				p->hex_left = 4;
@@ -439,9 +442,9 @@ scan_json(struct smw_parse *p, unsigned char c)
 		if (c == '"')
 			p->in_str = true;
 		else if (c == '\f' || c == '\v') {
-			/* yajl takes them for white space; RFC 8259 does not. */
-			fail(p, SMW_EINPUT, "not JSON: form feed or vertical tab "
-			    "at byte %llu", (unsigned long long)p->offset);
+			/* White space to yajl, not to RFC 8259. */
+			fail(p, SMW_EINPUT, "not JSON: form feed or vertical "
+			    "tab at byte %llu", (unsigned long long)p->offset);
 			return false;
 		}
 		return true;
@@ -473,7 +476,8 @@ scan_utf8(struct smw_parse *p, unsigned char c)
 		} else if (c >= 0xE0 && c <= 0xEF) {
 			p->u8_need = 2, p->u8_cp = c & 0x0F, p->u8_min = 0x800;
 		} else if (c >= 0xF0 && c <= 0xF4) {
-			p->u8_need = 3, p->u8_cp = c & 0x07, p->u8_min = 0x10000;
+			p->u8_need = 3, p->u8_cp = c & 0x07,
+			    p->u8_min = 0x10000;
 		} else
 			goto bad;
 		return true;

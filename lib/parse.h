@@ -32,7 +32,7 @@ struct smw_parse {
 	/* Position in the document. */
 	int			 depth;		/* open containers */
 	int			 level;		/* 1 root, 2 event, 3 showing */
-	int			 skip;		/* depth inside ignored values */
+	int			 skip;		/* depth in ignored values */
 	int			 pending;	/* what the next value is */
 	bool			 seen_event;
 	/* Raw byte checks (UTF-8 and string escapes), across chunks. */
@@ -41,7 +41,7 @@ struct smw_parse {
 	bool			 in_str, esc;
 	unsigned		 hex_left;
 	uint32_t		 hex;
-	unsigned		 sur;		/* 0, or where we are after \uD8xx */
+	unsigned		 sur;		/* 0, or state after \uD8xx */
 	uint64_t		 offset;	/* bytes fed so far */
 };
 

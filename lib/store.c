@@ -128,7 +128,8 @@ failed(struct smw_store *s, const PGresult *r, const char *what)
 	state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	msg = r != NULL ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	if (msg == NULL)
-		msg = s->conn != NULL ? PQerrorMessage(s->conn) : "no connection";
+		msg = s->conn != NULL ? PQerrorMessage(s->conn) :
+		    "no connection";
 	snprintf(s->why, sizeof(s->why), "%s%s%s", state ? state : "",
 	    state ? ": " : "", msg);
 	if ((nl = strchr(s->why, '\n')) != NULL)
@@ -244,7 +245,7 @@ smw_store_connect(struct smw_store *s)
 		r = PQprepare(s->conn, stmts[i].name, stmts[i].sql,
 		    stmts[i].nparams, NULL);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			/* Schema not there yet: a retry after migrate cures it. */
+			/* No schema yet: a retry after migrate cures it. */
 			err = failed(s, r, "prepare");
 			if (err == SMW_EINPUT)
 				err = SMW_EDB;
