@@ -295,12 +295,12 @@ command(int argc, char *argv[], const struct smw_config *cfg,
 	if (strcmp(argv[1], "migrate") == 0 && argc <= 3) {
 		dir = argc == 3 ? argv[2] : cfg->sqldir ? cfg->sqldir :
 		    SMW_SQLDIR;
-		if (smw_store_migrate(&store, dir, &n) != SMW_OK)
+		if (smw_store_migrate(&store, dir, &n) != SMW_OK ||
+		    smw_store_version(&store, &version) != SMW_OK)
 			rc = 1;
 		else
-			printf("migrate: %d applied, schema %s is at version "
-			    "%d or later\n", n, cfg->schema,
-			    SMW_SCHEMA_VERSION);
+			printf("migrate: %d applied, schema %s at version "
+			    "%d\n", n, cfg->schema, version);
 	} else if (strcmp(argv[1], "check") == 0 && argc == 2) {
 		if (!smw_config_accepts(cfg, &why)) {
 			printf("configuration: %s\n", why);

@@ -404,7 +404,7 @@ is "$(PGDATABASE="$UPGRADE_DB" q -c "SELECT string_agg(showing_uid || '=' || sta
 	"the views work on the upgraded database, with the same answers"
 up "$SMW" migrate "$top_srcdir/sql" >"$TMPD/up.out" 2>&1
 is "$?:$(head -1 "$TMPD/up.out")" \
-	"0:migrate: 0 applied, schema showmojo is at version 10 or later" \
+	"0:migrate: 0 applied, schema showmojo at version $(sed -n 's/^#define SMW_SCHEMA_VERSION \([0-9]*\)$/\1/p' "$top_srcdir/lib/store.h")" \
 	"migrating again applies nothing"
 
 done_testing
