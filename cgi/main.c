@@ -30,6 +30,19 @@ on_term(int sig)
 	stopping = 1;
 }
 
+/*
+ * libfcgi catches SIGTERM and SIGUSR1 to note a shutdown request, which
+ * only its accept loop reads.  A CGI request or a command has no such
+ * loop: there they must stop the process, as a web server killing a CGI
+ * program that waits on a stalled client expects.
+ */
+static void
+reset_signals(void)
+{
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
+}
+
 /* Serve FastCGI requests until the socket closes or SIGTERM arrives. */
 static int
 fastcgi(const struct smw_config *cfg, enum smw_err cfg_err)
@@ -81,9 +94,12 @@ main(int argc, char *argv[])
 	smw_config_init(&cfg);
 	cfg_err = smw_config_load(&cfg);
 
-	if (!FCGX_IsCGI())
+	if (!FCGX_IsCGI()) {
 		rc = fastcgi(&cfg, cfg_err);
-	else if (getenv("GATEWAY_INTERFACE") != NULL ||
+		goto out;
+	}
+	reset_signals();
+	if (getenv("GATEWAY_INTERFACE") != NULL ||
 	    getenv("REQUEST_METHOD") != NULL) {
 		signal(SIGPIPE, SIG_IGN);
 		(void)smw_sandbox_enter();
@@ -94,6 +110,7 @@ main(int argc, char *argv[])
 		smw_store_free(&store);
 	} else
 		rc = command(argc, argv, &cfg, cfg_err);
+out:
 	smw_config_free(&cfg);
 	exit(rc);
 }

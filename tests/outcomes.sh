@@ -136,6 +136,14 @@ is "$(cat "$TMPD/status")" 1 "check fails without a credential"
 ! grep -q 'tok-' "$TMPD/check"
 ok $? "check prints no token"
 
+# A CGI request waiting on a stalled client stops at SIGTERM, as a web
+# server's timeout expects (libfcgi would otherwise catch it).
+env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST CONTENT_LENGTH=100 \
+	HTTP_AUTHORIZATION="Bearer tok-old" \
+	timeout -k 3 1 "$SMW" <>"$TMPD/fifo" >/dev/null 2>&1
+is "$?" 124 "a CGI request blocked on its body ends at SIGTERM"
+is "$(counts)" "0/2" "and leaves nothing behind"
+
 # Query-string arguments never reach the subcommands under CGI.
 env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET QUERY_STRING=migrate \
 	"$SMW" migrate >"$TMPD/response" 2>&1
