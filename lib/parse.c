@@ -272,8 +272,12 @@ static int
 lookup(const struct smw_field_def *defs, size_t n, const unsigned char *k,
     size_t len)
 {
+	if (len == 0)
+		return -1;
+	/* The first byte rules out most names before strlen runs. */
 	for (size_t i = 0; i < n; i++)
-		if (strlen(defs[i].name) == len &&
+		if (defs[i].name[0] == (char)k[0] &&
+		    strlen(defs[i].name) == len &&
 		    memcmp(defs[i].name, k, len) == 0)
 			return (int)i;
 	return -1;
@@ -501,14 +505,32 @@ enum smw_err
 smw_parse_feed(struct smw_parse *p, const void *data, size_t len)
 {
 	const unsigned char	*s = data;
+	uint64_t		 base = p->offset;
 	yajl_status		 st;
 	unsigned char		*msg;
+	bool			 quiet;
 
 	if (p->err != SMW_OK)
 		return p->err;
-	for (size_t i = 0; i < len; i++, p->offset++)
+	/*
+	 * Outside an escape and a UTF-8 sequence, a printable ASCII byte
+	 * other than '\\' changes nothing but, for '"', whether we are in a
+	 * string: most bytes take this short way past the scanners.
+	 */
+	quiet = p->u8_need == 0 && p->hex_left == 0 && p->sur == 0 && !p->esc;
+	for (size_t i = 0; i < len; i++) {
+		if (quiet && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '\\') {
+			if (s[i] == '"')
+				p->in_str = !p->in_str;
+			continue;
+		}
+		p->offset = base + i;
 		if (!scan_utf8(p, s[i]) || !scan_json(p, s[i]))
 			return p->err;
+		quiet = p->u8_need == 0 && p->hex_left == 0 && p->sur == 0 &&
+		    !p->esc;
+	}
+	p->offset = base + len;
 	st = yajl_parse(p->y, s, len);
 	if (st == yajl_status_ok)
 		return SMW_OK;
