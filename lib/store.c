@@ -65,18 +65,25 @@ enum stmt {
 	STMT__MAX
 };
 
+/* Each with its parameter count, the result it must give, and a log label. */
 static const struct {
 	const char	*name;
 	const char	*sql;
 	int		 nparams;
+	ExecStatusType	 want;
+	int		 rows;		/* rows it returns; -1: any */
+	const char	*what;
 } stmts[STMT__MAX] = {
-	[STMT_INGEST] = { "smw_ingest", sql_ingest, 1 },
-	[STMT_QUARANTINE] = { "smw_quarantine", sql_quarantine, 7 },
-	[STMT_VERSION] = { "smw_version", sql_version, 0 },
-	[STMT_QUARANTINE_NEXT] =
-	    { "smw_quarantine_next", sql_quarantine_next, 1 },
-	[STMT_QUARANTINE_MARK] =
-	    { "smw_quarantine_mark", sql_quarantine_mark, 3 },
+	[STMT_INGEST] = { "smw_ingest", sql_ingest, 1, PGRES_TUPLES_OK, 1,
+	    "store event" },
+	[STMT_QUARANTINE] = { "smw_quarantine", sql_quarantine, 7,
+	    PGRES_TUPLES_OK, 1, "quarantine" },
+	[STMT_VERSION] = { "smw_version", sql_version, 0, PGRES_TUPLES_OK, 1,
+	    "schema version" },
+	[STMT_QUARANTINE_NEXT] = { "smw_quarantine_next",
+	    sql_quarantine_next, 1, PGRES_TUPLES_OK, -1, "quarantine" },
+	[STMT_QUARANTINE_MARK] = { "smw_quarantine_mark",
+	    sql_quarantine_mark, 3, PGRES_COMMAND_OK, -1, "quarantine" },
 };
 
 /* Largest migration file read. */
@@ -260,29 +267,52 @@ fail:
 	return err;
 }
 
+/*
+ * Run prepared statement st on a working connection: vals, lens and fmts
+ * as for PQexecPrepared, results in text (resfmt 0) or binary (1).  On
+ * success *out is the result, for the caller to PQclear; on failure
+ * nothing is left to clear, the failure is logged and classified.
+ */
+static enum smw_err
+exec_stmt(struct smw_store *s, enum stmt st, const char *const *vals,
+    const int *lens, const int *fmts, int resfmt, PGresult **out)
+{
+	PGresult	*r;
+	enum smw_err	 err;
+
+	*out = NULL;
+	if ((err = smw_store_connect(s)) != SMW_OK)
+		return err;
+	r = PQexecPrepared(s->conn, stmts[st].name, stmts[st].nparams, vals,
+	    lens, fmts, resfmt);
+	if (PQresultStatus(r) != stmts[st].want ||
+	    (stmts[st].rows >= 0 && PQntuples(r) != stmts[st].rows)) {
+		err = failed(s, r, stmts[st].what);
+		PQclear(r);
+		return err;
+	}
+	*out = r;
+	return SMW_OK;
+}
+
 enum smw_err
 smw_store_event(struct smw_store *s, const char *body, size_t len,
     enum smw_store_outcome *out)
 {
-	PGresult	*r = NULL;
+	PGresult	*r;
 	const char	*vals[1] = { body };
 	int		 lens[1] = { (int)len };
 	int		 fmts[1] = { 0 };
-	enum smw_err	 err = SMW_OK;
+	enum smw_err	 err;
 
-	if ((err = smw_store_connect(s)) != SMW_OK)
+	/* Only here can the data itself be at fault: keep SMW_EINPUT. */
+	if ((err = exec_stmt(s, STMT_INGEST, vals, lens, fmts, 0, &r)) !=
+	    SMW_OK)
 		return err;
-	r = PQexecPrepared(s->conn, stmts[STMT_INGEST].name, 1, vals, lens,
-	    fmts, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-		err = failed(s, r, "store event");
-		goto out;
-	}
 	*out = strcmp(PQgetvalue(r, 0, 0), "duplicate") == 0 ?
 	    SMW_STORE_DUPLICATE : SMW_STORE_STORED;
-out:
 	PQclear(r);
-	return err;
+	return SMW_OK;
 }
 
 /* Longest reason or request metadata value kept in the quarantine. */
@@ -351,15 +381,12 @@ smw_store_quarantine(struct smw_store *s, const char *body, size_t len,
     const char *reason, const char *event_id,
     const struct smw_request_meta *m, long long *id)
 {
-	PGresult	*r = NULL;
+	PGresult	*r;
 	const char	*vals[7];
 	int		 lens[7] = { 0 };
 	int		 fmts[7] = { 0, 1, 0, 0, 0, 0, 0 };
 	char		 text[5][QUARANTINE_TEXT_MAX];
-	enum smw_err	 err = SMW_OK;
 
-	if ((err = smw_store_connect(s)) != SMW_OK)
-		return err;
 	vals[0] = text_param(text[0], sizeof(text[0]), reason);
 	vals[1] = body != NULL ? body : "";
 	lens[1] = (int)len;
@@ -372,43 +399,31 @@ smw_store_quarantine(struct smw_store *s, const char *body, size_t len,
 	    m != NULL ? m->user_agent : NULL);
 	vals[6] = text_param(text[4], sizeof(text[4]),
 	    m != NULL ? m->request_uri : NULL);
-	r = PQexecPrepared(s->conn, stmts[STMT_QUARANTINE].name, 7, vals,
-	    lens, fmts, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-		/* Nowhere left to keep it: only a retry can. */
-		err = failed(s, r, "quarantine");
-		err = SMW_EDB;
-		goto out;
-	}
+	/* Nowhere left to keep it if this fails: only a retry can. */
+	if (exec_stmt(s, STMT_QUARANTINE, vals, lens, fmts, 0, &r) != SMW_OK)
+		return SMW_EDB;
 	if (id != NULL)
 		*id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-out:
 	PQclear(r);
-	return err;
+	return SMW_OK;
 }
 
 enum smw_err
 smw_store_quarantine_next(struct smw_store *s, long long after,
     long long *id, struct smw_buf *body, bool *found)
 {
-	PGresult	*r = NULL;
+	PGresult	*r;
 	char		 num[32];
 	const char	*vals[1] = { num };
-	enum smw_err	 err;
+	enum smw_err	 err = SMW_OK;
 
 	*found = false;
 	smw_buf_reset(body);
-	if ((err = smw_store_connect(s)) != SMW_OK)
-		return err;
 	snprintf(num, sizeof(num), "%lld", after);
 	/* Binary results: the body arrives as its raw bytes. */
-	r = PQexecPrepared(s->conn, stmts[STMT_QUARANTINE_NEXT].name, 1, vals,
-	    NULL, NULL, 1);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		(void)failed(s, r, "quarantine");
-		err = SMW_EDB;
-		goto out;
-	}
+	if (exec_stmt(s, STMT_QUARANTINE_NEXT, vals, NULL, NULL, 1, &r) !=
+	    SMW_OK)
+		return SMW_EDB;
 	if (PQntuples(r) == 0)
 		goto out;
 	/* A text value in binary format is its bytes; libpq adds the NUL. */
@@ -426,44 +441,29 @@ enum smw_err
 smw_store_quarantine_mark(struct smw_store *s, long long id,
     const char *result, bool done)
 {
-	PGresult	*r = NULL;
+	PGresult	*r;
 	char		 num[32];
 	const char	*vals[3] = { num, result, done ? "true" : "false" };
-	enum smw_err	 err;
 
-	if ((err = smw_store_connect(s)) != SMW_OK)
-		return err;
 	snprintf(num, sizeof(num), "%lld", id);
-	r = PQexecPrepared(s->conn, stmts[STMT_QUARANTINE_MARK].name, 3, vals,
-	    NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		(void)failed(s, r, "quarantine");
-		err = SMW_EDB;
-	}
+	if (exec_stmt(s, STMT_QUARANTINE_MARK, vals, NULL, NULL, 0, &r) !=
+	    SMW_OK)
+		return SMW_EDB;
 	PQclear(r);
-	return err;
+	return SMW_OK;
 }
 
 enum smw_err
 smw_store_version(struct smw_store *s, int *version)
 {
-	PGresult	*r = NULL;
-	enum smw_err	 err;
+	PGresult	*r;
 
 	*version = 0;
-	if ((err = smw_store_connect(s)) != SMW_OK)
-		return err;
-	r = PQexecPrepared(s->conn, stmts[STMT_VERSION].name, 0, NULL, NULL,
-	    NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-		err = failed(s, r, "schema version");
-		err = SMW_EDB;
-		goto out;
-	}
+	if (exec_stmt(s, STMT_VERSION, NULL, NULL, NULL, 0, &r) != SMW_OK)
+		return SMW_EDB;
 	*version = atoi(PQgetvalue(r, 0, 0));
-out:
 	PQclear(r);
-	return err;
+	return SMW_OK;
 }
 
 /* Whole file into a NUL-terminated buffer, at most SQL_FILE_MAX bytes. */
