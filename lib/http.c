@@ -69,36 +69,54 @@ body_read(struct smw_http *h, char *buf, size_t n)
 	return r;
 }
 
+/*
+ * How long the body is: *want bytes from CONTENT_LENGTH (RFC 3875 4.1.2),
+ * or *to_eof when it runs to the end of its stream (FastCGI without
+ * CONTENT_LENGTH, or a chunked body that Apache hands a CGI program
+ * without one); neither means no body.  False for a malformed
+ * CONTENT_LENGTH.
+ */
+static bool
+body_length(const struct smw_http *h, unsigned long long *want, bool *to_eof)
+{
+	const char	*cl = smw_http_env(h, "CONTENT_LENGTH");
+	char		*end;
+
+	*want = 0;
+	*to_eof = false;
+	if (cl != NULL && *cl != '\0') {
+		errno = 0;
+		*want = strtoull(cl, &end, 10);
+		return errno == 0 && *end == '\0' &&
+		    strspn(cl, "0123456789") == strlen(cl);
+	}
+	*to_eof = h->fcgx != NULL ||
+	    smw_http_env(h, "HTTP_TRANSFER_ENCODING") != NULL;
+	return true;
+}
+
 enum smw_err
 smw_http_read_body(struct smw_http *h, size_t max,
     enum smw_err (*sink)(void *, const char *, size_t), void *ctx)
 {
-	const char		*cl = smw_http_env(h, "CONTENT_LENGTH");
-	char			 chunk[16384], *end;
-	unsigned long long	 want = 0, got = 0;
-	bool			 to_eof = false;
+	char			 chunk[16384];
+	unsigned long long	 want;
+	bool			 to_eof;
 	ssize_t			 r;
 	size_t			 n;
 	enum smw_err		 err;
 
-	if (cl != NULL && *cl != '\0') {
-		errno = 0;
-		want = strtoull(cl, &end, 10);
-		if (errno != 0 || *end != '\0' ||
-		    strspn(cl, "0123456789") != strlen(cl)) {
-			smw_log(SMW_LOG_WARN, "malformed CONTENT_LENGTH");
-			return SMW_EINPUT;
-		}
-		if (want > max)
-			return SMW_ETOOBIG;
-	} else if (h->fcgx != NULL ||
-	    smw_http_env(h, "HTTP_TRANSFER_ENCODING") != NULL)
-		to_eof = true;
+	if (!body_length(h, &want, &to_eof)) {
+		smw_log(SMW_LOG_WARN, "malformed CONTENT_LENGTH");
+		return SMW_EINPUT;
+	}
+	if (want > max)
+		return SMW_ETOOBIG;
 
-	while (to_eof || got < want) {
+	while (to_eof || h->body_read < want) {
 		n = sizeof(chunk);
-		if (!to_eof && want - got < n)
-			n = want - got;
+		if (!to_eof && want - h->body_read < n)
+			n = want - h->body_read;
 		if ((r = body_read(h, chunk, n)) < 0) {
 			smw_log(SMW_LOG_WARN, "reading body: %s",
 			    h->fcgx ? "stream error" : strerror(errno));
@@ -108,13 +126,12 @@ smw_http_read_body(struct smw_http *h, size_t max,
 			if (to_eof)
 				break;
 			smw_log(SMW_LOG_WARN, "body ended after %llu of %llu "
-			    "bytes: client went away", got, want);
+			    "bytes: client went away", h->body_read, want);
 			return SMW_ESYS;
 		}
 		h->body_read += r;
-		if (to_eof && got + r > max)
+		if (to_eof && h->body_read > max)
 			return SMW_ETOOBIG;
-		got += r;
 		if ((err = sink(ctx, chunk, (size_t)r)) != SMW_OK)
 			return err;
 	}
@@ -124,25 +141,20 @@ smw_http_read_body(struct smw_http *h, size_t max,
 void
 smw_http_drain(struct smw_http *h, size_t max)
 {
-	const char		*cl = smw_http_env(h, "CONTENT_LENGTH");
-	char			 chunk[16384], *end;
-	unsigned long long	 left = max;
+	char			 chunk[16384];
+	unsigned long long	 want, left;
+	bool			 to_eof;
 	struct pollfd		 pfd;
 	ssize_t			 r;
 	size_t			 n;
 
 	if (h->fcgx != NULL)
 		return;		/* libfcgi reads the rest of FCGI_STDIN */
-	if (cl != NULL && *cl != '\0') {
-		errno = 0;
-		left = strtoull(cl, &end, 10);
-		if (errno != 0 || *end != '\0' || left <= h->body_read)
-			return;
-		left -= h->body_read;
-		if (left > max)
-			left = max;
-	} else if (smw_http_env(h, "HTTP_TRANSFER_ENCODING") == NULL)
+	if (!body_length(h, &want, &to_eof) ||
+	    (!to_eof && want <= h->body_read))
 		return;
+	left = to_eof || want - h->body_read > max ? max :
+	    want - h->body_read;
 	while (left > 0) {
 		/* A stalled client does not keep the process: 1 s a read. */
 		pfd.fd = STDIN_FILENO;

@@ -501,6 +501,13 @@ bad:
 	return false;
 }
 
+/* Neither scanner is inside an escape or a UTF-8 sequence. */
+static bool
+scanners_idle(const struct smw_parse *p)
+{
+	return p->u8_need == 0 && p->hex_left == 0 && p->sur == 0 && !p->esc;
+}
+
 enum smw_err
 smw_parse_feed(struct smw_parse *p, const void *data, size_t len)
 {
@@ -517,7 +524,7 @@ smw_parse_feed(struct smw_parse *p, const void *data, size_t len)
 	 * other than '\\' changes nothing but, for '"', whether we are in a
 	 * string: most bytes take this short way past the scanners.
 	 */
-	quiet = p->u8_need == 0 && p->hex_left == 0 && p->sur == 0 && !p->esc;
+	quiet = scanners_idle(p);
 	for (size_t i = 0; i < len; i++) {
 		if (quiet && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '\\') {
 			if (s[i] == '"')
@@ -527,8 +534,7 @@ smw_parse_feed(struct smw_parse *p, const void *data, size_t len)
 		p->offset = base + i;
 		if (!scan_utf8(p, s[i]) || !scan_json(p, s[i]))
 			return p->err;
-		quiet = p->u8_need == 0 && p->hex_left == 0 && p->sur == 0 &&
-		    !p->esc;
+		quiet = scanners_idle(p);
 	}
 	p->offset = base + len;
 	st = yajl_parse(p->y, s, len);
