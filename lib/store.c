@@ -29,7 +29,7 @@ static const char sql_begin[] = "BEGIN";
 static const char sql_settings[] =
     "SELECT set_config('search_path', quote_ident($1), true),"
     " set_config('statement_timeout', $2, true),"
-    " set_config('lock_timeout', $2, true),"
+    " set_config('lock_timeout', $3, true),"
     " set_config('synchronous_commit',"
     "  CASE current_setting('synchronous_commit') WHEN 'off' THEN 'on'"
     "  ELSE current_setting('synchronous_commit') END, true)";
@@ -414,8 +414,8 @@ next(PGconn *c, double deadline, PGresult **r)
 static bool
 send_call(struct smw_store *s, const struct call *c)
 {
-	char		 timeout[16];
-	const char	*set[2] = { s->cfg->schema, timeout };
+	char		 timeout[16], lock[16];
+	const char	*set[3] = { s->cfg->schema, timeout, lock };
 	const char	*sql = stmts[c->st].sql;
 
 	if (c->st == STMT_SCRIPT)
@@ -423,10 +423,12 @@ send_call(struct smw_store *s, const struct call *c)
 	if (c->st == STMT_INGEST)
 		sql = s->ingest_sql;
 	snprintf(timeout, sizeof(timeout), "%u", s->timeout_ms);
+	/* A wait for a lock ends first, so that it is named (55P03). */
+	snprintf(lock, sizeof(lock), "%u", s->timeout_ms - s->timeout_ms / 10);
 	return PQenterPipelineMode(s->conn) == 1 &&
 	    PQsendQueryParams(s->conn, sql_begin, 0, NULL, NULL, NULL, NULL,
 	    0) == 1 &&
-	    PQsendQueryParams(s->conn, sql_settings, 2, NULL, set, NULL, NULL,
+	    PQsendQueryParams(s->conn, sql_settings, 3, NULL, set, NULL, NULL,
 	    0) == 1 &&
 	    PQsendQueryParams(s->conn, sql, stmts[c->st].nparams, NULL,
 	    c->vals, c->lens, c->fmts, c->resfmt) == 1 &&
