@@ -125,8 +125,8 @@ struct call {
 	const char *const	*vals;
 	const int		*lens;
 	const int		*fmts;
-	int			 resfmt;	/* results in text 0, binary 1 */
-	const char		*what;		/* log label, if not the table's */
+	int			 resfmt;	/* text 0, binary 1 */
+	const char		*what;		/* if not the table's */
 };
 
 /*
