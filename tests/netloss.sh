@@ -77,7 +77,7 @@ sql "create function showmojo.slow() returns trigger language plpgsql as
 	\$\$ begin perform pg_sleep(1); return new; end \$\$;
 	create trigger slow before insert on showmojo.showings for each row
 	when (new.uid = 'slow') execute function showmojo.slow()" >/dev/null
-(t0=$(now); fcgi a POST "$(delivery 3 slow)"; echo "$STATUS $(ms "$t0")" >"$TMPD/inflight") &
+(t0=$(now); fcgi a POST "$(delivery 3 slow)"; echo "${STATUS:-none} $(ms "$t0")" >"$TMPD/inflight") &
 inflight=$!
 for _ in $(seq 200); do
 	[ -n "$(sql "select pid from pg_stat_activity where state = 'active'
