@@ -71,6 +71,23 @@ is "$STATUS" 200 "worker a stores over TCP"
 fcgi b POST "$(delivery 2)"
 is "$STATUS" 200 "worker b stores over TCP"
 
+# The network limits follow SHOWMOJO_TIMEOUT_MS (keepalive probes after
+# 3 s idle), and SHOWMOJO_DB can override them.
+keepalive() {	# keepalive NAME: the keepalive timer of the worker's socket
+	ss -tnpo | grep "pid=$(cat "$TMPD/$1.pid")," | grep -o 'timer:(keepalive,[^,]*' |
+		sed 's/.*,//'
+}
+ka=$(keepalive a)
+ok "$(case $ka in *min*|'') echo 1;; *) echo 0;; esac)" \
+	"keepalive probes of an idle connection start within 3 s ($ka left)"
+SHOWMOJO_DB="$SHOWMOJO_DB keepalives_idle=77" start_worker o
+fcgi o GET
+ka=$(keepalive o)
+ok "$(case $ka in 1min*) echo 0;; *) echo 1;; esac)" \
+	"keepalives_idle in SHOWMOJO_DB wins ($ka left)"
+kill "$(cat "$TMPD/o.pid")"
+rm -f "$TMPD/o.pid"
+
 # A delivery in flight: the server works on it (a trigger makes it take
 # a second) when the path is lost; its answer never arrives.
 sql "create function showmojo.slow() returns trigger language plpgsql as
