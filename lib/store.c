@@ -385,23 +385,24 @@ flush(PGconn *c, double deadline)
 	return rc == 0 ? WAIT_OK : WAIT_LOST;
 }
 
-/* The next result (NULL: the end of one query's results). */
+/*
+ * The next result (NULL: the end of one query's results).  Reads the
+ * socket only when what libpq holds is not enough.
+ */
 static enum wait
 next(PGconn *c, double deadline, PGresult **r)
 {
 	enum wait	 w;
 
 	*r = NULL;
-	for (;;) {
-		if (!PQconsumeInput(c))
-			return WAIT_LOST;
-		if (!PQisBusy(c)) {
-			*r = PQgetResult(c);
-			return WAIT_OK;
-		}
+	while (PQisBusy(c)) {
 		if ((w = await(c, POLLIN, deadline)) != WAIT_OK)
 			return w;
+		if (!PQconsumeInput(c))
+			return WAIT_LOST;
 	}
+	*r = PQgetResult(c);
+	return WAIT_OK;
 }
 
 /*
@@ -552,6 +553,8 @@ attempt(struct smw_store *s, const struct call *c, PGresult **out,
 		w = WAIT_LOST;
 	else if ((w = flush(s->conn, deadline)) == WAIT_OK)
 		w = collect(s, c, deadline, &res, &bad, &odd);
+	if (w == WAIT_OK && PQstatus(s->conn) != CONNECTION_OK)
+		w = WAIT_LOST;	/* whether it committed is unknown */
 	if (w != WAIT_OK) {
 		snprintf(late, sizeof(late), "no answer within %u ms",
 		    s->timeout_ms + DEADLINE_MARGIN_MS);
