@@ -107,6 +107,19 @@ sql() {	# sql QUERY: one value per line, fields separated by |
 	psql -X -Atq -v ON_ERROR_STOP=1 -c "$1"
 }
 
+# wait_sql SECONDS QUERY: poll until QUERY gives a non-empty first line,
+# print it; status 1 when SECONDS pass first.  For waiting on a state the
+# server shows (pg_stat_activity, pg_locks), never on a fixed sleep.
+wait_sql() {
+	local end=$((SECONDS + $1)) v
+	while :; do
+		v=$(psql -X -Atq -c "$2" 2>/dev/null | head -1)
+		[ -z "$v" ] || { echo "$v"; return 0; }
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
 # cgi METHOD FILE [AUTH-HEADER]: run the program as a CGI server would.
 # Sets STATUS (the number), BODY (the response body) and leaves the whole
 # response in $TMPD/response and the log in $TMPD/stderr.
