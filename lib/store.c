@@ -199,6 +199,27 @@ ignore_notice(void *arg, const char *msg)
 }
 
 /*
+ * While migrating, a server WARNING is for the operator (002-roles.sql
+ * says so when it may not create the group roles): to the log, with its
+ * hint.  Notices ("already exists, skipping") stay quiet.
+ */
+static void
+migrate_notice(void *arg, const PGresult *r)
+{
+	const char	*sev, *msg, *hint;
+
+	(void)arg;
+	sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+	msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
+	if (sev == NULL || msg == NULL || strcmp(sev, "WARNING") != 0)
+		return;
+	smw_log(SMW_LOG_WARN, "database: migrate: %s%s%s%s", msg,
+	    hint != NULL ? " (hint: " : "", hint != NULL ? hint : "",
+	    hint != NULL ? ")" : "");
+}
+
+/*
  * A new connection with the session settings: the schema on search_path,
  * timeout_ms as statement and lock timeout (0: none), UTF8.  The user's
  * conninfo comes after our defaults (so it overrides them), the encoding
@@ -578,6 +599,7 @@ smw_store_migrate(struct smw_store *s, const char *dir, int *applied)
 	/* No statements prepared: the schema may not exist yet. */
 	if ((err = open_conn(s, 0)) != SMW_OK)
 		goto out;
+	PQsetNoticeReceiver(s->conn, migrate_notice, NULL);
 	enc = PQparameterStatus(s->conn, "server_encoding");
 	if (enc == NULL || strcmp(enc, "UTF8") != 0) {
 		smw_log(SMW_LOG_ERR, "database encoding is %s, not UTF8: "
