@@ -40,7 +40,7 @@ is "$?:$(cat "$TMPD/out")" "0:$TMPD/1002.json: stored 1002" "ingest stores a sav
 # and leaves the invalid one.
 sed -e 's/"1001"/"1003"/' "$DATA/sample.json" >"$TMPD/1003.json"
 q "insert into quarantine (reason, body)
-	values ('kept for replay', decode('$(xxd -p "$TMPD/1003.json" | tr -d '\n')', 'hex'))" \
+	values ('kept for replay', decode('$(od -An -tx1 -v "$TMPD/1003.json" | tr -d ' \n')', 'hex'))" \
 	>/dev/null
 "$SMW" replay >"$TMPD/out" 2>&1
 is "$?:$(tail -1 "$TMPD/out")" "1:replay: 1 stored, 0 duplicate, 1 still invalid" \
