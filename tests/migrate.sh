@@ -42,7 +42,7 @@ if [ "$rc" -eq 0 ] && grep -q '^migrate: [0-9]* applied' "$TMPD/out"; then
 else
 	dir=$(sed -n 's/.*migrations directory \([^:]*\): .*/\1/p' "$TMPD/err")
 	case $dir in
-	*/share/showmojo-webhook/sql) ok 0 "without SHOWMOJO_SQLDIR: the installed data directory ($dir)" ;;
+	/*/sql) ok 0 "without SHOWMOJO_SQLDIR: the installed data directory ($dir)" ;;
 	*) ok 1 "without SHOWMOJO_SQLDIR: the installed data directory"
 	   sed 's/^/#   /' "$TMPD/err" ;;
 	esac
