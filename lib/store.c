@@ -288,6 +288,27 @@ ignore_notice(void *arg, const char *msg)
 }
 
 /*
+ * While migrating, a server WARNING is for the operator (002-roles.sql
+ * says so when it may not create the group roles): to the log, with its
+ * hint.  Notices ("already exists, skipping") stay quiet.
+ */
+static void
+migrate_notice(void *arg, const PGresult *r)
+{
+	const char	*sev, *msg, *hint;
+
+	(void)arg;
+	sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+	msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
+	if (sev == NULL || msg == NULL || strcmp(sev, "WARNING") != 0)
+		return;
+	smw_log(SMW_LOG_WARN, "database: migrate: %s%s%s%s", msg,
+	    hint != NULL ? " (hint: " : "", hint != NULL ? hint : "",
+	    hint != NULL ? ")" : "");
+}
+
+/*
  * A new connection.  Nothing is set in the session: every statement
  * carries its settings (run()).  The network limits follow
  * SHOWMOJO_TIMEOUT_MS: connecting, keepalive probes of an idle connection
@@ -900,6 +921,7 @@ smw_store_migrate(struct smw_store *s, const char *dir, int *applied)
 	s->timeout_ms = 0;
 	if ((err = open_conn(s)) != SMW_OK)
 		goto out;
+	PQsetNoticeReceiver(s->conn, migrate_notice, NULL);
 	enc = PQparameterStatus(s->conn, "server_encoding");
 	if (enc == NULL || strcmp(enc, "UTF8") != 0) {
 		smw_log(SMW_LOG_ERR, "database encoding is %s, not UTF8: "
