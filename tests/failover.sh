@@ -60,9 +60,10 @@ wait_for() {
 	done
 }
 # At exit: both clusters stopped, and what the killed postmaster left.
-ORPHANS=
+ORPHANS= WALSND=
 stop_clusters() {
 	local d p
+	[ -z "$WALSND" ] || kill -CONT "$WALSND"
 	for d in "$PG1" "$PG2"; do
 		[ -f "$d/data/postmaster.pid" ] || continue
 		as_pg "$PGBIN/pg_ctl" -D "$d/data" -m immediate stop
@@ -238,11 +239,34 @@ enough_200s() {
 }
 wait_for 60 yes enough_200s
 ok $? "$KILL_AFTER deliveries answered 200 before the failure"
+# The worst moment for the primary to die: WAL has stopped reaching the
+# standby (the primary's walsender paused: a stalled network) while
+# deliveries go on.  Commits the standby lacks exist on the primary only;
+# with a synchronous standby they wait and no 200 is answered for them
+# (an asynchronous standby would acknowledge them, and lose them below).
+WALSND=$(q "$PG1" "$P1" "SELECT pid FROM pg_stat_replication")
+[ -n "$WALSND" ] || bail "the primary has no walsender"
+t_stall=$(now_us)
+kill -STOP "$WALSND"
+at_stake() {	# at least 3 commits the standby lacks: waiting or answered
+	local w a
+	w=$(q "$PG1" "$P1" "SELECT count(*) FROM pg_stat_activity
+		WHERE wait_event = 'SyncRep'") || return 1
+	a=$(logs | awk -v t="$t_stall" 'NF == 6 && $4 == 200 && $5 > t' |
+		wc -l)
+	[ $((w + a)) -ge 3 ] && echo yes
+}
+wait_for 30 yes at_stake
+ok $? "WAL stops reaching the standby while deliveries go on"
+waiting=$(q "$PG1" "$P1" "SELECT count(*) FROM pg_stat_activity
+	WHERE wait_event = 'SyncRep'")
 pm=$(head -1 "$PG1/data/postmaster.pid")
 ORPHANS=$(ps -o pid= --ppid "$pm" | tr '\n' ' ')
 t_kill=$(now_us)
 kill -KILL "$pm"
 ok $? "kill -9 the primary's postmaster ($pm) under load"
+# The paused walsender dies with its server: it sends nothing more.
+kill -KILL "$WALSND"
 # The outage is seen by the senders before the standby is promoted.
 failed_since_kill() {
 	[ "$(count_failed_after "$t_kill")" -gt 0 ] && echo yes
@@ -289,11 +313,15 @@ echo "# attempts: $attempts; 200s: $answers_200; non-200 answers: $non200;" \
 echo "# answers by status: $(awk '{ print $4 }' "$TMPD/attempts" | sort |
 	uniq -c | awk '{ printf "%s%s x %s", s, $2, $1; s = ", " }')"
 echo "# stored: $stored; lost (200 without a row): $lost; missing: $missing"
+echo "# commits waiting for the standby when the primary died: $waiting"
 echo "# kill -9 at $(((t_kill - t_start) / 1000)) ms into the run;" \
 	"promotion took $(((t_promoted - t_promote) / 1000)) ms;" \
 	"first 200 ${first_ms} ms after pg_ctl promote began;" \
 	"run $(((t_end - t_start) / 1000)) ms"
 
+is "$(awk -v a="$t_stall" -v b="$t_promote" '$4 == 200 && $5 > a &&
+	$6 < b' "$TMPD/attempts" | wc -l)" 0 \
+	"no 200 for a delivery begun while WAL did not reach the standby"
 is "$gave_up" 0 "no event given up: each was answered 200 in the end"
 is "$acked" "$sent" "every event sent got a 200 in the end"
 is "$lost" 0 "lost = 0: every 200 is backed by a row on the new primary"
