@@ -18,7 +18,7 @@ command -v pg_basebackup >/dev/null ||
 	bail "pg_basebackup missing: run tests/run"
 
 SENDERS=${SENDERS:-6}		# sender processes at once
-PER_SENDER=${PER_SENDER:-120}	# events each sends
+PER_SENDER=${PER_SENDER:-100}	# events each sends
 SHOWINGS=40			# showings the events are spread over
 WORKERS=3			# FastCGI workers per web node
 KILL_AFTER=$((SENDERS * PER_SENDER / 3))	# 200s seen before the kill
