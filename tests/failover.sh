@@ -6,11 +6,14 @@
 # workers each, as deploy/ ships them) whose workers reach the database
 # through libpq's multi-host conninfo with target_session_attrs=read-write,
 # and senders that behave like ShowMojo (anything but 200: try again
-# later, a bounded number of times).  Mid-run the primary's postmaster is
-# killed with SIGKILL and the standby promoted with pg_ctl promote.  At the
-# end every event sent is stored exactly once on the new primary, every
-# 200 a sender got is backed by a row there, and deliveries resumed within
-# a few seconds of the promotion.
+# later, a bounded number of times).  Mid-run, while WAL is held back from
+# the standby, the primary's postmaster is killed with SIGKILL and the
+# standby promoted with pg_ctl promote.  At the end every event sent is
+# stored exactly once on the new primary, every 200 a sender got is backed
+# by a row there, and deliveries resumed within a few seconds of the
+# promotion.  Before the run: commits the standby lacks, ended by
+# pg_cancel_backend or pg_terminate_backend, must not be answered 200
+# (TODO: they are today).
 . "$(dirname "$0")/lib.sh"
 . "$top_srcdir/tests/deploy-lib.sh"
 
@@ -41,7 +44,7 @@ pgctl() {
 		>>"$TMPD/pg_ctl.out" 2>&1
 }
 pgstart() {	# pgstart DIR PORT [SETTINGS...]
-	local d=$1 p=$2 o="-p $2 -k $1 -c listen_addresses=''"
+	local d=$1 o="-p $2 -k $1 -c listen_addresses=''"
 	shift 2
 	o="$o $*"
 	pgctl "$d" -o "$o" start
