@@ -628,3 +628,138 @@ out:
 	smw_store_free(s);
 	return err;
 }
+
+/*
+ * Personal data: forget and prune, each a call of a SQL function of
+ * sql/015-personal-data.sql with its values as $n.
+ */
+static const char sql_forget[] =
+    "SELECT showings, events, quarantine, coalesce(erasure, 0)"
+    " FROM forget(string_to_array($1, E'\\n'), string_to_array($2, E'\\n'),"
+    " string_to_array($3, E'\\n'), $4::boolean)";
+static const char sql_no_statement_timeout[] =
+    "SELECT set_config('statement_timeout', '0', false)";
+static const char sql_prune_showings[] =
+    "SELECT showings, events, next_cursor"
+    " FROM prune_showings($1::integer, $2::jsonb, $3::integer)";
+static const char sql_prune_quarantine[] =
+    "SELECT prune_quarantine($1::integer, $2::integer)";
+static const char sql_prune_record[] =
+    "SELECT coalesce(prune_record($1::integer, $2::integer, $3::integer,"
+    " $4::integer), 0)";
+
+/* Connect and run sql, expecting one row; the caller clears *r. */
+static enum smw_err
+privacy_call(struct smw_store *s, const char *what, const char *sql, int n,
+    const char *const *vals, PGresult **r)
+{
+	enum smw_err	 err;
+
+	*r = NULL;
+	if ((err = smw_store_connect(s)) != SMW_OK)
+		return err;
+	if ((err = run(s, r, PGRES_TUPLES_OK, what, sql, n, vals)) != SMW_OK)
+		return SMW_EDB;
+	if (PQntuples(*r) != 1) {
+		smw_log(SMW_LOG_ERR, "database: %s: %d rows, not one", what,
+		    PQntuples(*r));
+		PQclear(*r);
+		*r = NULL;
+		return SMW_EDB;
+	}
+	return SMW_OK;
+}
+
+enum smw_err
+smw_store_forget(struct smw_store *s, const char *emails, const char *phones,
+    const char *uids, bool dry_run, struct smw_erasure *out)
+{
+	const char	*vals[4] = { emails, phones, uids,
+	    dry_run ? "true" : "false" };
+	PGresult	*r = NULL;
+	enum smw_err	 err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = privacy_call(s, "forget", sql_no_statement_timeout, 0,
+	    NULL, &r)) != SMW_OK)
+		goto out;
+	PQclear(r);
+	if ((err = privacy_call(s, "forget", sql_forget, 4, vals, &r)) !=
+	    SMW_OK)
+		goto out;
+	out->showings = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	out->events = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	out->quarantine = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+	out->id = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+out:
+	PQclear(r);
+	return err;
+}
+
+enum smw_err
+smw_store_prune_showings(struct smw_store *s, int days, int limit,
+    char **cursor, struct smw_erasure *sum)
+{
+	char		 d[16], l[16];
+	const char	*vals[3] = { d, *cursor, l };
+	PGresult	*r = NULL;
+	char		*next = NULL;
+	enum smw_err	 err;
+
+	snprintf(d, sizeof(d), "%d", days);
+	snprintf(l, sizeof(l), "%d", limit);
+	if ((err = privacy_call(s, "prune", sql_prune_showings, 3, vals,
+	    &r)) != SMW_OK)
+		goto out;
+	if (!PQgetisnull(r, 0, 2) && (next = smw_strndup(PQgetvalue(r, 0, 2),
+	    (size_t)PQgetlength(r, 0, 2))) == NULL) {
+		err = SMW_ENOMEM;
+		goto out;
+	}
+	sum->showings += strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	sum->events += strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	smw_free(*cursor);
+	*cursor = next;
+out:
+	PQclear(r);
+	return err;
+}
+
+enum smw_err
+smw_store_prune_quarantine(struct smw_store *s, int days, int limit,
+    long long *deleted)
+{
+	char		 d[16], l[16];
+	const char	*vals[2] = { d, l };
+	PGresult	*r = NULL;
+	enum smw_err	 err;
+
+	*deleted = 0;
+	snprintf(d, sizeof(d), "%d", days);
+	snprintf(l, sizeof(l), "%d", limit);
+	if ((err = privacy_call(s, "prune", sql_prune_quarantine, 2, vals,
+	    &r)) == SMW_OK)
+		*deleted = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return err;
+}
+
+enum smw_err
+smw_store_prune_record(struct smw_store *s, int days,
+    struct smw_erasure *sum)
+{
+	char		 n[4][24];
+	const char	*vals[4] = { n[0], n[1], n[2], n[3] };
+	PGresult	*r = NULL;
+	enum smw_err	 err;
+
+	snprintf(n[0], sizeof(n[0]), "%d", days);
+	snprintf(n[1], sizeof(n[1]), "%lld", sum->showings);
+	snprintf(n[2], sizeof(n[2]), "%lld", sum->events);
+	snprintf(n[3], sizeof(n[3]), "%lld", sum->quarantine);
+	if ((err = privacy_call(s, "prune", sql_prune_record, 4, vals, &r)) ==
+	    SMW_OK)
+		sum->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return err;
+}
