@@ -344,7 +344,7 @@ BEGIN
 			    WHERE strpos(b.t, lower('"' || x || '"')) > 0));
 		GET DIAGNOSTICS quarantine = ROW_COUNT;
 
-		IF showings + events + quarantine > 0 THEN
+		IF showings + events + quarantine > 0 AND NOT p_dry_run THEN
 			INSERT INTO erasures (command, selector_hashes,
 			    showings, events, quarantine)
 			VALUES ('forget', ARRAY(
@@ -364,7 +364,7 @@ BEGIN
 			    MESSAGE = 'dry run';
 		END IF;
 	EXCEPTION WHEN SQLSTATE 'SMW01' THEN
-		erasure := NULL;	/* rolled back: nothing changed */
+		NULL;	/* a dry run: rolled back, nothing changed */
 	END;
 END
 $fn$;
