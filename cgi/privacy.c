@@ -18,8 +18,8 @@
 #define SELECTORS_MAX 65536
 
 /* A prune batch should hold its rows about this long, ms (README). */
-#define BATCH_TARGET_MS 40.0
-#define BATCH_FIRST 20
+#define BATCH_TARGET_MS 30.0
+#define BATCH_FIRST 10
 #define BATCH_MAX 2000
 
 enum selector {

@@ -51,8 +51,8 @@ COMMENT ON TABLE erasures IS
 CREATE FUNCTION phone_tail(p_phone text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $fn$
-	SELECT CASE WHEN length(k) > 10 THEN right(k, 10) ELSE k END
-	FROM (SELECT phone_key(p_phone) AS k) s
+	SELECT CASE WHEN length(phone_key(p_phone)) > 10
+	    THEN right(phone_key(p_phone), 10) ELSE phone_key(p_phone) END
 $fn$;
 
 -- A regular expression that finds the digits p_digits inside any text,
@@ -71,14 +71,27 @@ $fn$;
 -- p_emails are lowercased, p_phones are phone_tail()s, p_names lowercased.
 CREATE FUNCTION personal_value(v text, p_emails text[], p_phones text[],
     p_names text[]) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $fn$
-	SELECT v IS NOT NULL AND (
-	    EXISTS (SELECT FROM unnest(p_emails) e
-		WHERE strpos(lower(v), e) > 0)
-	    OR EXISTS (SELECT FROM unnest(p_phones) p
-		WHERE v ~ phone_pattern(p))
-	    OR lower(btrim(v)) = ANY (p_names))
+DECLARE
+	x	text;
+	lv	text := lower(v);
+BEGIN
+	IF v IS NULL THEN
+		RETURN false;
+	END IF;
+	FOREACH x IN ARRAY coalesce(p_emails, '{}') LOOP
+		IF strpos(lv, x) > 0 THEN
+			RETURN true;
+		END IF;
+	END LOOP;
+	FOREACH x IN ARRAY coalesce(p_phones, '{}') LOOP
+		IF v ~ phone_pattern(x) THEN
+			RETURN true;
+		END IF;
+	END LOOP;
+	RETURN lower(btrim(v)) = ANY (coalesce(p_names, '{}'));
+END
 $fn$;
 
 -- j with every string or number that is one of the person's values
@@ -111,21 +124,37 @@ $fn$;
 -- A showing object as a delivery carries it, erased: with p_whole (this
 -- is the person's showing) name, phone, email and notes become null where
 -- present; the facts (uid, times, zone, listing, flags) stay; every other
--- key is redacted.
+-- key is redacted.  (jsonb operators, not a walk over every key: prune
+-- runs this on every event of every old showing.)
 CREATE FUNCTION erase_showing_object(sh jsonb, p_whole boolean,
     p_emails text[], p_phones text[], p_names text[]) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $fn$
-	SELECT CASE WHEN jsonb_typeof(sh) <> 'object' THEN sh
-	ELSE (SELECT coalesce(jsonb_object_agg(key, CASE
-	    WHEN key IN ('name', 'phone', 'email', 'notes') THEN
-		CASE WHEN p_whole THEN 'null'::jsonb ELSE value END
-	    WHEN key IN ('uid', 'created_at', 'showtime', 'showing_time_zone',
-		'showing_time_zone_utc_offset', 'listing_uid',
-		'listing_full_address', 'is_self_show', 'confirmed_at',
-		'canceled_at', 'self_show_code_distributed_at') THEN value
-	    ELSE redact(value, p_emails, p_phones, p_names) END), '{}')
-	    FROM jsonb_each(sh)) END
+DECLARE
+	res	jsonb := sh;
+	other	jsonb;
+	k	text;
+BEGIN
+	IF jsonb_typeof(sh) IS DISTINCT FROM 'object' THEN
+		RETURN sh;
+	END IF;
+	IF p_whole THEN
+		FOREACH k IN ARRAY ARRAY['name', 'phone', 'email', 'notes'] LOOP
+			IF sh ? k THEN
+				res := jsonb_set(res, ARRAY[k], 'null');
+			END IF;
+		END LOOP;
+	END IF;
+	other := sh - ARRAY['name', 'phone', 'email', 'notes', 'uid',
+	    'created_at', 'showtime', 'showing_time_zone',
+	    'showing_time_zone_utc_offset', 'listing_uid',
+	    'listing_full_address', 'is_self_show', 'confirmed_at',
+	    'canceled_at', 'self_show_code_distributed_at'];
+	IF other <> '{}' THEN
+		res := res || redact(other, p_emails, p_phones, p_names);
+	END IF;
+	RETURN res;
+END
 $fn$;
 
 -- A delivery (events.payload) erased: the event's own facts stay, its
@@ -133,21 +162,35 @@ $fn$;
 -- redacted.
 CREATE FUNCTION erase_payload(p jsonb, p_whole boolean, p_emails text[],
     p_phones text[], p_names text[]) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $fn$
-	SELECT CASE WHEN jsonb_typeof(p) <> 'object' THEN p
-	ELSE (SELECT coalesce(jsonb_object_agg(k.key, CASE
-	    WHEN k.key <> 'event' THEN
-		redact(k.value, p_emails, p_phones, p_names)
-	    WHEN jsonb_typeof(k.value) <> 'object' THEN k.value
-	    ELSE (SELECT coalesce(jsonb_object_agg(e.key, CASE
-		WHEN e.key IN ('id', 'action', 'actor', 'team_member_name',
-		    'team_member_uid', 'created_at') THEN e.value
-		WHEN e.key = 'showing' THEN erase_showing_object(e.value,
-		    p_whole, p_emails, p_phones, p_names)
-		ELSE redact(e.value, p_emails, p_phones, p_names) END), '{}')
-		FROM jsonb_each(k.value) e) END), '{}')
-	    FROM jsonb_each(p) k) END
+DECLARE
+	res	jsonb := p;
+	ev	jsonb;
+	other	jsonb;
+BEGIN
+	IF jsonb_typeof(p) IS DISTINCT FROM 'object' THEN
+		RETURN p;
+	END IF;
+	other := p - 'event';
+	IF other <> '{}' THEN
+		res := res || redact(other, p_emails, p_phones, p_names);
+	END IF;
+	ev := p->'event';
+	IF jsonb_typeof(ev) IS DISTINCT FROM 'object' THEN
+		RETURN res;
+	END IF;
+	IF ev ? 'showing' THEN
+		ev := jsonb_set(ev, '{showing}', erase_showing_object(
+		    ev->'showing', p_whole, p_emails, p_phones, p_names));
+	END IF;
+	other := ev - ARRAY['id', 'action', 'actor', 'team_member_name',
+	    'team_member_uid', 'created_at', 'showing'];
+	IF other <> '{}' THEN
+		ev := ev || redact(other, p_emails, p_phones, p_names);
+	END IF;
+	RETURN jsonb_set(res, '{event}', ev);
+END
 $fn$;
 
 -- The personal values a showing holds, in its row and in the showing
@@ -155,28 +198,29 @@ $fn$;
 -- phone_tail().
 CREATE FUNCTION showing_values(p_uid text, OUT emails text[],
     OUT phones text[], OUT names text[])
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
+SET search_path FROM CURRENT
 AS $fn$
-	WITH sh AS (
-		SELECT snapshot AS o FROM showings WHERE uid = p_uid
+BEGIN
+	SELECT coalesce(array_agg(DISTINCT v.email)
+		FILTER (WHERE v.email LIKE '_%@_%'), '{}'),
+	    coalesce(array_agg(DISTINCT v.phone)
+		FILTER (WHERE length(v.phone) >= 7), '{}'),
+	    coalesce(array_agg(DISTINCT v.name) FILTER (WHERE v.name <> ''),
+		'{}')
+	INTO emails, phones, names
+	FROM (SELECT lower(btrim(o->>'email')) AS email,
+		phone_tail(o->>'phone') AS phone,
+		lower(btrim(o->>'name')) AS name
+	    FROM (SELECT snapshot AS o FROM showings WHERE uid = p_uid
 		UNION ALL
 		SELECT payload->'event'->'showing' FROM events
 		WHERE showing_uid = p_uid
 		UNION ALL
 		SELECT jsonb_build_object('name', name, 'phone', phone,
-		    'email', email) FROM showings WHERE uid = p_uid
-	), v AS (
-		SELECT lower(btrim(o->>'email')) AS email,
-		    phone_tail(o->>'phone') AS phone,
-		    lower(btrim(o->>'name')) AS name
-		FROM sh WHERE jsonb_typeof(o) = 'object'
-	)
-	SELECT coalesce(array_agg(DISTINCT email)
-		FILTER (WHERE email LIKE '_%@_%'), '{}'),
-	    coalesce(array_agg(DISTINCT phone)
-		FILTER (WHERE length(phone) >= 7), '{}'),
-	    coalesce(array_agg(DISTINCT name) FILTER (WHERE name <> ''), '{}')
-	FROM v
+		    'email', email) FROM showings WHERE uid = p_uid) sh
+	    WHERE jsonb_typeof(o) = 'object') v;
+END
 $fn$;
 
 -- Erase one showing and its events (the caller holds or takes its row
@@ -203,9 +247,9 @@ BEGIN
 		RETURN;
 	END IF;
 	SELECT * INTO v FROM showing_values(p_uid);
-	emails := ARRAY(SELECT DISTINCT x FROM unnest(v.emails || p_emails) x);
-	phones := ARRAY(SELECT DISTINCT x FROM unnest(v.phones || p_phones) x);
-	names := ARRAY(SELECT DISTINCT x FROM unnest(v.names || p_names) x);
+	emails := v.emails || p_emails;
+	phones := v.phones || p_phones;
+	names := v.names || p_names;
 	snap := erase_showing_object(s.snapshot, true, emails, phones, names);
 	showing_changed := num_nonnulls(s.name, s.phone, s.email, s.notes) > 0
 	    OR snap IS DISTINCT FROM s.snapshot;
