@@ -17,8 +17,13 @@
 /* Longest list of selectors of one kind, bytes. */
 #define SELECTORS_MAX 65536
 
-/* A prune batch should hold its rows about this long, ms (README). */
+/*
+ * A prune batch should hold its rows about this long, ms (README): the
+ * batch size follows it, and the database stops a batch of showings at
+ * BATCH_BUDGET_MS whatever its size.
+ */
 #define BATCH_TARGET_MS 30.0
+#define BATCH_BUDGET_MS 25
 #define BATCH_FIRST 10
 #define BATCH_MAX 2000
 
@@ -213,8 +218,8 @@ prune(int argc, char *argv[], struct smw_store *store)
 		goto fail;
 	do {
 		t0 = smw_now_ms();
-		if (smw_store_prune_showings(store, (int)days, limit, &cursor,
-		    &sum) != SMW_OK)
+		if (smw_store_prune_showings(store, (int)days, limit,
+		    BATCH_BUDGET_MS, &cursor, &sum) != SMW_OK)
 			goto fail;
 		ms = smw_now_ms() - t0;
 		longest = ms > longest ? ms : longest;

@@ -641,7 +641,8 @@ static const char sql_no_statement_timeout[] =
     "SELECT set_config('statement_timeout', '0', false)";
 static const char sql_prune_showings[] =
     "SELECT showings, events, next_cursor"
-    " FROM prune_showings($1::integer, $2::jsonb, $3::integer)";
+    " FROM prune_showings($1::integer, $2::jsonb, $3::integer,"
+    " $4::integer)";
 static const char sql_prune_quarantine[] =
     "SELECT prune_quarantine($1::integer, $2::integer)";
 static const char sql_prune_record[] =
@@ -698,17 +699,18 @@ out:
 
 enum smw_err
 smw_store_prune_showings(struct smw_store *s, int days, int limit,
-    char **cursor, struct smw_erasure *sum)
+    int budget_ms, char **cursor, struct smw_erasure *sum)
 {
-	char		 d[16], l[16];
-	const char	*vals[3] = { d, *cursor, l };
+	char		 d[16], l[16], b[16];
+	const char	*vals[4] = { d, *cursor, l, b };
 	PGresult	*r = NULL;
 	char		*next = NULL;
 	enum smw_err	 err;
 
 	snprintf(d, sizeof(d), "%d", days);
 	snprintf(l, sizeof(l), "%d", limit);
-	if ((err = privacy_call(s, "prune", sql_prune_showings, 3, vals,
+	snprintf(b, sizeof(b), "%d", budget_ms);
+	if ((err = privacy_call(s, "prune", sql_prune_showings, 4, vals,
 	    &r)) != SMW_OK)
 		goto out;
 	if (!PQgetisnull(r, 0, 2) && (next = smw_strndup(PQgetvalue(r, 0, 2),

@@ -132,10 +132,12 @@ enum smw_err smw_store_forget(struct smw_store *, const char *emails,
  * One batch of prune, its own transaction: erase up to limit showings
  * whose last delivery is more than days old, after *cursor (NULL to
  * start; the next one is stored there, malloc'd, NULL when done), and
- * their events; adds to *sum.  SMW_EDB, SMW_ENOMEM.
+ * their events, stopping early once it has held its rows budget_ms; adds
+ * to *sum.  SMW_EDB, SMW_ENOMEM.
  */
 enum smw_err smw_store_prune_showings(struct smw_store *, int days,
-    int limit, char **cursor, struct smw_erasure *sum) SMW_MUSTCHECK;
+    int limit, int budget_ms, char **cursor, struct smw_erasure *sum)
+    SMW_MUSTCHECK;
 
 /*
  * One batch of prune in the quarantine: delete up to limit rows replayed

@@ -415,13 +415,14 @@ $fn$;
 
 -- One batch of prune: erase, oldest first, up to p_limit showings whose
 -- last delivery arrived more than p_days days ago and that hold personal
--- data (or were never erased), with their events.  Showings a delivery
--- holds right now are skipped (they are not old).  p_cursor is NULL to
--- start, then the cursor the previous batch returned; a NULL cursor back
--- means done.
+-- data (or were never erased), with their events; stop early once the
+-- batch has held its rows p_budget_ms (a delivery for one of them waits
+-- that long at most, and the commit).  Showings a delivery holds right
+-- now are skipped (they are not old).  p_cursor is NULL to start, then
+-- the cursor the previous batch returned; a NULL cursor back means done.
 CREATE FUNCTION prune_showings(p_days integer, p_cursor jsonb,
-    p_limit integer, OUT showings integer, OUT events integer,
-    OUT next_cursor jsonb)
+    p_limit integer, p_budget_ms integer, OUT showings integer,
+    OUT events integer, OUT next_cursor jsonb)
 LANGUAGE plpgsql
 SET search_path FROM CURRENT
 AS $fn$
@@ -429,6 +430,7 @@ DECLARE
 	r	record;
 	e	record;
 	n	integer := 0;
+	t0	timestamptz := clock_timestamp();
 BEGIN
 	showings := 0;
 	events := 0;
@@ -451,6 +453,10 @@ BEGIN
 		n := n + 1;
 		next_cursor := jsonb_build_object('seen', r.last_seen_at,
 		    'uid', r.uid);
+		IF clock_timestamp() - t0 >
+		    p_budget_ms * interval '1 millisecond' THEN
+			RETURN;	/* next_cursor: more may follow */
+		END IF;
 	END LOOP;
 	IF n < p_limit THEN
 		next_cursor := NULL;
@@ -495,7 +501,7 @@ $fn$;
 -- Only the schema owner erases.
 REVOKE ALL ON FUNCTION erase_showing(text, text[], text[], text[]),
     forget(text[], text[], text[], boolean),
-    prune_showings(integer, jsonb, integer),
+    prune_showings(integer, jsonb, integer, integer),
     prune_quarantine(integer, integer),
     prune_record(integer, integer, integer, integer) FROM PUBLIC;
 
