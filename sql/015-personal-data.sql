@@ -57,17 +57,31 @@ $fn$;
 
 -- A regular expression that finds the digits p_digits inside any text,
 -- whatever separates them (up to three characters between two digits),
--- and not as part of a longer number.
+-- not as part of a longer number; ten digits may follow a country code.
 CREATE FUNCTION phone_pattern(p_digits text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $fn$
-	SELECT '(^|[^0-9])' || array_to_string(
-	    regexp_split_to_array(p_digits, ''), '[^0-9]{0,3}') || '([^0-9]|$)'
+	SELECT '(^|[^0-9])' || CASE WHEN length(p_digits) = 10
+	    THEN '([0-9]{1,3}[^0-9]{0,3})?' ELSE '' END ||
+	    array_to_string(regexp_split_to_array(p_digits, ''),
+	    '[^0-9]{0,3}') || '([^0-9]|$)'
+$fn$;
+
+-- A regular expression that finds the (lowercased) address p_email inside
+-- lowercased text as a whole address: not inside a longer one
+-- (xjo@example.com, jo@example.community), whatever is around it.
+CREATE FUNCTION email_pattern(p_email text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $fn$
+	SELECT '(?<![a-z0-9._%+-])' ||
+	    regexp_replace(p_email, '([]$.+*?^(){}|[\\])', '\\\1', 'g') ||
+	    '(?![a-z0-9-]|\.[a-z0-9])'
 $fn$;
 
 -- True when the text v is or holds one of a person's values: an email
--- address inside it (any case), a phone number inside it (any
--- formatting), or exactly the name (any case, spaces around ignored).
+-- address inside it (any case, as a whole address), a phone number inside
+-- it (any formatting), or exactly the name (any case, spaces around
+-- ignored).
 -- p_emails are lowercased, p_phones are phone_tail()s, p_names lowercased.
 CREATE FUNCTION personal_value(v text, p_emails text[], p_phones text[],
     p_names text[]) RETURNS boolean
@@ -81,7 +95,7 @@ BEGIN
 		RETURN false;
 	END IF;
 	FOREACH x IN ARRAY coalesce(p_emails, '{}') LOOP
-		IF strpos(lv, x) > 0 THEN
+		IF lv ~ email_pattern(x) THEN
 			RETURN true;
 		END IF;
 	END LOOP;

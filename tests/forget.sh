@@ -64,6 +64,16 @@ is "$(q -c "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM showings
     (SELECT count(*) FROM quarantine)")" "36|12|5" \
 	"36 events, 12 showings, 5 quarantined"
 
+# What counts as her value inside a text: her address as a whole address
+# in any case, her number in any formatting (a country code or not), her
+# name exactly.
+is "$(q -c "SELECT personal_value(v, '{priya@example.com}', '{5550101234}',
+    '{priya patel}') FROM unnest(ARRAY['Mail: PRIYA@example.com.',
+    'xpriya@example.com', 'priya@example.community', 'priya@example.com.au',
+    '+1 555-010-1234 ext 2', '15550101234', '555010123456', '(555)0101234',
+    ' Priya Patel ', 'Priya Patelle']) v" | paste -sd' ')" "t f f f t t f t t f" \
+	"personal_value: whole addresses, numbers in any formatting, exact names"
+
 # The data-only dump of the schema, with the bytea values (the
 # quarantined bodies, which the dump writes in hex) decoded beside it.
 dump() {
