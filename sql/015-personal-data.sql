@@ -51,8 +51,7 @@ COMMENT ON TABLE erasures IS
 CREATE FUNCTION phone_tail(p_phone text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $fn$
-	SELECT CASE WHEN length(phone_key(p_phone)) > 10
-	    THEN right(phone_key(p_phone), 10) ELSE phone_key(p_phone) END
+	SELECT right(phone_key(p_phone), 10)
 $fn$;
 
 -- A regular expression that finds the digits p_digits inside any text,
@@ -78,33 +77,67 @@ AS $fn$
 	    '(?![a-z0-9-]|\.[a-z0-9])'
 $fn$;
 
--- True when the text v is or holds one of a person's values: an email
--- address inside it (any case, as a whole address), a phone number inside
--- it (any formatting), or exactly the name (any case, spaces around
--- ignored).
--- p_emails are lowercased, p_phones are phone_tail()s, p_names lowercased.
-CREATE FUNCTION personal_value(v text, p_emails text[], p_phones text[],
+-- What people put between the digits of a phone number; the regular
+-- expressions run only where the digits appear once these are removed.
+CREATE FUNCTION phone_separators() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $fn$
+	SELECT E' \t()-.+/_\u2010\u2011\u2012\u2013\u2014\u00a0'
+$fn$;
+
+-- True when the text t (a whole delivery, a quarantined body) holds one
+-- of a person's values: an email address (any case, as a whole address),
+-- a phone number (any formatting; the regular expressions run only where
+-- its last four digits are written together), or the name as a JSON
+-- string (any case).  p_emails are lowercased, p_phones are
+-- phone_tail()s, p_names lowercased.
+CREATE FUNCTION holds_value(t text, p_emails text[], p_phones text[],
     p_names text[]) RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $fn$
 DECLARE
 	x	text;
-	lv	text := lower(v);
+	lt	text;
+	digits	text;
 BEGIN
-	IF v IS NULL THEN
+	IF t IS NULL THEN
 		RETURN false;
 	END IF;
+	lt := lower(t);
+	-- strpos first: the regular expressions only where it may match.
 	FOREACH x IN ARRAY coalesce(p_emails, '{}') LOOP
-		IF lv ~ email_pattern(x) THEN
+		IF strpos(lt, x) > 0 AND lt ~ email_pattern(x) THEN
 			RETURN true;
 		END IF;
 	END LOOP;
 	FOREACH x IN ARRAY coalesce(p_phones, '{}') LOOP
-		IF v ~ phone_pattern(x) THEN
+		IF strpos(t, right(x, 4)) > 0 THEN
+			digits := coalesce(digits,
+			    translate(t, phone_separators(), ''));
+			IF strpos(digits, x) > 0 AND t ~ phone_pattern(x) THEN
+				RETURN true;
+			END IF;
+		END IF;
+	END LOOP;
+	FOREACH x IN ARRAY coalesce(p_names, '{}') LOOP
+		IF strpos(lt, '"' || x || '"') > 0 THEN
 			RETURN true;
 		END IF;
 	END LOOP;
-	RETURN lower(btrim(v)) = ANY (coalesce(p_names, '{}'));
+	RETURN false;
+END
+$fn$;
+
+-- True when the text v (a value inside a delivery) is or holds one of a
+-- person's values: an address or a number as holds_value() finds them,
+-- or exactly the name (any case, spaces around ignored).
+CREATE FUNCTION personal_value(v text, p_emails text[], p_phones text[],
+    p_names text[]) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $fn$
+BEGIN
+	RETURN holds_value(v, p_emails, p_phones, '{}')
+	    OR lower(btrim(v)) = ANY (coalesce(p_names, '{}'));
 END
 $fn$;
 
@@ -341,12 +374,10 @@ BEGIN
 		-- The person's showings.
 		found_ := ARRAY(
 		    SELECT s.uid FROM showings s WHERE s.uid = ANY (uids)
-			OR lower(btrim(s.email)) = ANY (emails)
-			OR phone_tail(s.phone) = ANY (phones)
 		    UNION
 		    SELECT e.showing_uid FROM events e
 		    WHERE e.showing_uid IS NOT NULL AND (
-			lower(btrim(e.payload #>> '{event,showing,email}')) =
+			lower(e.payload #>> '{event,showing,email}') =
 			    ANY (emails)
 			OR phone_tail(e.payload #>> '{event,showing,phone}') =
 			    ANY (phones)));
@@ -375,10 +406,7 @@ BEGIN
 			names) AS p
 		    FROM events
 		    WHERE (showing_uid IS NULL OR showing_uid <> ALL (found_))
-			AND (personal_value(payload::text, emails, phones, '{}')
-			    OR EXISTS (SELECT FROM unnest(names) x
-				WHERE strpos(lower(payload::text),
-				    '"' || x || '"') > 0))) x
+			AND holds_value(payload::text, emails, phones, names)) x
 		WHERE e.id = x.id AND e.payload IS DISTINCT FROM x.p;
 		GET DIAGNOSTICS n = ROW_COUNT;
 		events := events + n;
@@ -394,12 +422,10 @@ BEGIN
 			THEN 'erased' ELSE q.replay_result END,
 		    replayed_at = coalesce(q.replayed_at, now())
 		WHERE length(q.body) > 0 AND EXISTS (
-		    SELECT FROM (SELECT lower(body_text(q.body)) AS t) b
-		    WHERE personal_value(b.t, emails, phones, '{}')
-			OR EXISTS (SELECT FROM unnest(names) x
-			    WHERE strpos(b.t, '"' || x || '"') > 0)
+		    SELECT FROM (SELECT body_text(q.body) AS t) b
+		    WHERE holds_value(b.t, emails, phones, names)
 			OR EXISTS (SELECT FROM unnest(found_) x
-			    WHERE strpos(b.t, lower('"' || x || '"')) > 0));
+			    WHERE strpos(b.t, '"' || x || '"') > 0));
 		GET DIAGNOSTICS quarantine = ROW_COUNT;
 
 		IF showings + events + quarantine > 0 AND NOT p_dry_run THEN
