@@ -364,10 +364,12 @@ BEGIN
 	showings := 0;
 	events := 0;
 	quarantine := 0;
+	-- What could match too much is left out: an address without "@",
+	-- a number of fewer than 7 digits (the program refuses them).
 	emails := ARRAY(SELECT DISTINCT lower(btrim(x)) FROM unnest(p_emails) x
-	    WHERE btrim(x) <> '');
+	    WHERE x LIKE '%_@_%');
 	phones := ARRAY(SELECT DISTINCT phone_tail(x) FROM unnest(p_phones) x
-	    WHERE phone_tail(x) IS NOT NULL);
+	    WHERE length(phone_tail(x)) >= 7);
 	uids := ARRAY(SELECT DISTINCT x FROM unnest(p_uids) x WHERE x <> '');
 
 	BEGIN
