@@ -260,6 +260,11 @@ fail:
 	fprintf(stderr, "prune: stopped after showings %lld, events %lld, "
 	    "quarantine %lld (kept: a later run goes on): %s\n",
 	    sum.showings, sum.events, sum.quarantine, store->why);
+	/* What the committed batches did is recorded all the same. */
+	if (sum.showings + sum.events + sum.quarantine > 0 &&
+	    smw_store_prune_record(store, (int)days, &sum) == SMW_OK &&
+	    sum.id != 0)
+		fprintf(stderr, "prune: recorded as erasure %lld\n", sum.id);
 out:
 	smw_free(cursor);
 	return rc;
