@@ -10,7 +10,8 @@
 # without prune (the workers' own log says how long each took; the
 # longest is printed as a TAP comment), the old showings
 # and their events lose their personal fields, the recent ones keep
-# them, the quarantine keeps only what is recent and pending.  Progress
+# them, the quarantine keeps only what is recent and pending; a run cut
+# off half-way records what it did and the next one finishes.  Progress
 # shows on a terminal only; the shipped systemd units verify.
 . "$(dirname "$0")/lib.sh"
 export SHOWMOJO_TOKENS=tok-prune
@@ -184,6 +185,35 @@ q "UPDATE showings SET last_seen_at = now() - interval '400 days' WHERE uid LIKE
 script -qec "\"$SMW\" prune --personal-older-than 30" /dev/null >"$TMPD/tty.out" 2>&1
 like "$(tr '\r' '\n' <"$TMPD/tty.out")" "prune: showings 50, events 50, quarantine 0" \
 	"on a terminal, prune shows its progress"
+
+# A run cut off half-way (its connection killed, as a restart of the
+# database would): it says so, exits 1, records what its committed batches
+# erased, and the next run finishes the work.
+q "UPDATE showings SET last_seen_at = now() - interval '400 days'" >/dev/null
+todo=$(q "SELECT count(*) FROM showings WHERE name IS NOT NULL")
+"$SMW" prune --personal-older-than 30 >"$TMPD/cut.out" 2>"$TMPD/cut.err" &
+cut=$!
+for _ in $(seq 600); do
+	[ "$(q "SELECT count(*) FROM showings WHERE name IS NULL AND uid IN ($touched)")" -gt 0 ] &&
+		break
+	sleep 0.05
+done
+q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	WHERE datname = current_database() AND query LIKE '%prune_showings%'
+	AND pid <> pg_backend_pid()" >/dev/null
+wait "$cut"
+crc=$?
+left=$(q "SELECT count(*) FROM showings WHERE name IS NOT NULL")
+sed 's/^/# /' "$TMPD/cut.err"
+is "$crc:$([ "$left" -gt 0 ] && [ "$left" -lt "$todo" ]; echo $?)" "1:0" \
+	"a prune cut off exits 1, $((todo - left)) of $todo showings done"
+like "$(cat "$TMPD/cut.err")" "prune: recorded as erasure" \
+	"and records what it erased"
+is "$(q "SELECT showings FROM erasures ORDER BY id DESC LIMIT 1")" \
+	"$((todo - left))" "the record counts the showings erased before the cut"
+"$SMW" prune --personal-older-than 30 >"$TMPD/after.out" 2>&1
+is "$?:$(q "SELECT count(*) FROM showings WHERE name IS NOT NULL")" "0:0" \
+	"the next run erases the rest"
 
 # Arguments.
 "$SMW" prune >/dev/null 2>&1
