@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "deliver.h"
 #include "log.h"
+#include "privacy.h"
 #include "serve.h"
 
 #ifndef SMW_SQLDIR
@@ -272,6 +273,9 @@ usage(void)
 	    "       showmojo-webhook check\n"
 	    "       showmojo-webhook ingest FILE...\n"
 	    "       showmojo-webhook replay\n"
+	    "       showmojo-webhook forget [--dry-run] --email ADDR | "
+	    "--phone NUMBER | --showing UID ...\n"
+	    "       showmojo-webhook prune --personal-older-than DAYS\n"
 	    "Run by a web server (CGI or FastCGI) it serves deliveries.\n",
 	    stderr);
 	return 2;
@@ -338,6 +342,10 @@ command(int argc, char *argv[], const struct smw_config *cfg,
 			rc |= ingest_file(argv[i], &store, cfg);
 	} else if (strcmp(argv[1], "replay") == 0 && argc == 2) {
 		rc = replay(&store, cfg);
+	} else if (strcmp(argv[1], "forget") == 0) {
+		rc = forget(argc - 1, argv + 1, &store);
+	} else if (strcmp(argv[1], "prune") == 0) {
+		rc = prune(argc - 1, argv + 1, &store);
 	} else
 		rc = usage();
 	smw_store_free(&store);

@@ -66,6 +66,20 @@ static const char sql_applied[] =
 /* Only migrate keeps a setting in the session: its files name no schema. */
 static const char sql_script_path[] =
     "SELECT set_config('search_path', quote_ident($1), false)";
+/* Personal data: the functions of sql/015-personal-data.sql. */
+static const char sql_forget[] =
+    "SELECT showings, events, quarantine, coalesce(erasure, 0)"
+    " FROM forget(string_to_array($1, E'\\n'), string_to_array($2, E'\\n'),"
+    " string_to_array($3, E'\\n'), $4::boolean)";
+static const char sql_prune_showings[] =
+    "SELECT showings, events, next_cursor"
+    " FROM prune_showings($1::integer, $2::jsonb, $3::integer,"
+    " $4::integer)";
+static const char sql_prune_quarantine[] =
+    "SELECT prune_quarantine($1::integer, $2::integer)";
+static const char sql_prune_record[] =
+    "SELECT coalesce(prune_record($1::integer, $2::integer, $3::integer,"
+    " $4::integer), 0)";
 
 /*
  * What the program runs.  Each statement is sent unnamed, in one pipeline
@@ -86,6 +100,10 @@ enum stmt {
 	STMT_APPLIED,
 	STMT_SCRIPT_PATH,
 	STMT_SCRIPT,
+	STMT_FORGET,
+	STMT_PRUNE_SHOWINGS,
+	STMT_PRUNE_QUARANTINE,
+	STMT_PRUNE_RECORD,
 	STMT__MAX
 };
 
@@ -116,6 +134,13 @@ static const struct {
 	[STMT_SCRIPT_PATH] = { sql_script_path, 1, PGRES_TUPLES_OK, 1,
 	    "migrate" },
 	[STMT_SCRIPT] = { NULL, 0, PGRES_COMMAND_OK, -1, "migrate" },
+	[STMT_FORGET] = { sql_forget, 4, PGRES_TUPLES_OK, 1, "forget" },
+	[STMT_PRUNE_SHOWINGS] = { sql_prune_showings, 4, PGRES_TUPLES_OK, 1,
+	    "prune" },
+	[STMT_PRUNE_QUARANTINE] = { sql_prune_quarantine, 2, PGRES_TUPLES_OK,
+	    1, "prune" },
+	[STMT_PRUNE_RECORD] = { sql_prune_record, 4, PGRES_TUPLES_OK, 1,
+	    "prune" },
 };
 
 /* One statement to run: which, and its parameters as for PQexecParams. */
@@ -970,4 +995,102 @@ out:
 	smw_store_free(s);
 	s->timeout_ms = s->cfg->timeout_ms;
 	return err;
+}
+
+/*
+ * Personal data: forget and prune, each one call of a SQL function of
+ * sql/015-personal-data.sql, through run() like every statement.
+ */
+enum smw_err
+smw_store_forget(struct smw_store *s, const char *emails, const char *phones,
+    const char *uids, bool dry_run, struct smw_erasure *out)
+{
+	const char	*vals[4] = { emails, phones, uids,
+	    dry_run ? "true" : "false" };
+	struct call	 c = { .st = STMT_FORGET, .vals = vals };
+	PGresult	*r = NULL;
+	enum smw_err	 err;
+
+	memset(out, 0, sizeof(*out));
+	/* It reads every event: no statement timeout, as for migrate. */
+	s->timeout_ms = 0;
+	err = run(s, &c, &r);
+	s->timeout_ms = s->cfg->timeout_ms;
+	if (err != SMW_OK)
+		return SMW_EDB;
+	out->showings = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	out->events = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	out->quarantine = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+	out->id = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+	PQclear(r);
+	return SMW_OK;
+}
+
+enum smw_err
+smw_store_prune_showings(struct smw_store *s, int days, int limit,
+    int budget_ms, char **cursor, struct smw_erasure *sum)
+{
+	char		 d[16], l[16], b[16];
+	const char	*vals[4] = { d, *cursor, l, b };
+	struct call	 c = { .st = STMT_PRUNE_SHOWINGS, .vals = vals };
+	PGresult	*r = NULL;
+	char		*next = NULL;
+	enum smw_err	 err;
+
+	snprintf(d, sizeof(d), "%d", days);
+	snprintf(l, sizeof(l), "%d", limit);
+	snprintf(b, sizeof(b), "%d", budget_ms);
+	if ((err = run(s, &c, &r)) != SMW_OK)
+		return SMW_EDB;
+	if (!PQgetisnull(r, 0, 2) && (next = smw_strndup(PQgetvalue(r, 0, 2),
+	    (size_t)PQgetlength(r, 0, 2))) == NULL) {
+		err = SMW_ENOMEM;
+		goto out;
+	}
+	sum->showings += strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	sum->events += strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	smw_free(*cursor);
+	*cursor = next;
+out:
+	PQclear(r);
+	return err;
+}
+
+enum smw_err
+smw_store_prune_quarantine(struct smw_store *s, int days, int limit,
+    long long *deleted)
+{
+	char		 d[16], l[16];
+	const char	*vals[2] = { d, l };
+	struct call	 c = { .st = STMT_PRUNE_QUARANTINE, .vals = vals };
+	PGresult	*r = NULL;
+
+	*deleted = 0;
+	snprintf(d, sizeof(d), "%d", days);
+	snprintf(l, sizeof(l), "%d", limit);
+	if (run(s, &c, &r) != SMW_OK)
+		return SMW_EDB;
+	*deleted = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return SMW_OK;
+}
+
+enum smw_err
+smw_store_prune_record(struct smw_store *s, int days,
+    struct smw_erasure *sum)
+{
+	char		 n[4][24];
+	const char	*vals[4] = { n[0], n[1], n[2], n[3] };
+	struct call	 c = { .st = STMT_PRUNE_RECORD, .vals = vals };
+	PGresult	*r = NULL;
+
+	snprintf(n[0], sizeof(n[0]), "%d", days);
+	snprintf(n[1], sizeof(n[1]), "%lld", sum->showings);
+	snprintf(n[2], sizeof(n[2]), "%lld", sum->events);
+	snprintf(n[3], sizeof(n[3]), "%lld", sum->quarantine);
+	if (run(s, &c, &r) != SMW_OK)
+		return SMW_EDB;
+	sum->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return SMW_OK;
 }

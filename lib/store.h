@@ -25,7 +25,7 @@
 #include "util.h"
 
 /* The highest migration in sql/ this program needs. */
-#define SMW_SCHEMA_VERSION 10
+#define SMW_SCHEMA_VERSION 15
 
 struct pg_conn;
 
@@ -115,5 +115,53 @@ enum smw_err smw_store_migrate(struct smw_store *, const char *sqldir,
 
 /* Close the connection; accepts NULL, may be called twice. */
 void smw_store_free(struct smw_store *);
+
+/*
+ * Personal data (sql/015-personal-data.sql): forget and prune call the
+ * schema's SQL functions, which only the schema owner may execute.  What
+ * one call changed, per table, and the erasures row that records it.
+ */
+struct smw_erasure {
+	long long	 showings;
+	long long	 events;
+	long long	 quarantine;
+	long long	 id;		/* erasures.id; 0 when none recorded */
+};
+
+/*
+ * Forget one person in one transaction: emails, phones and showing uids
+ * are lists of selectors, one a line (none: ""), none containing a line
+ * break.  With dry_run nothing changes and *out says what would.  No
+ * statement timeout applies to it.  SMW_EDB (logged, reason in
+ * store->why) when it failed: nothing changed then.
+ */
+enum smw_err smw_store_forget(struct smw_store *, const char *emails,
+    const char *phones, const char *uids, bool dry_run,
+    struct smw_erasure *out) SMW_MUSTCHECK;
+
+/*
+ * One batch of prune, its own transaction: erase up to limit showings
+ * whose last delivery is more than days old, after *cursor (NULL to
+ * start; the next one is stored there, malloc'd, NULL when done), and
+ * their events, stopping early once it has held its rows budget_ms; adds
+ * to *sum.  SMW_EDB, SMW_ENOMEM.
+ */
+enum smw_err smw_store_prune_showings(struct smw_store *, int days,
+    int limit, int budget_ms, char **cursor, struct smw_erasure *sum)
+    SMW_MUSTCHECK;
+
+/*
+ * One batch of prune in the quarantine: delete up to limit rows replayed
+ * or more than days old; *deleted gets how many.  SMW_EDB.
+ */
+enum smw_err smw_store_prune_quarantine(struct smw_store *, int days,
+    int limit, long long *deleted) SMW_MUSTCHECK;
+
+/*
+ * Record a prune run that changed something (sum's counts); sum->id gets
+ * the erasures row (0 when nothing changed).  SMW_EDB.
+ */
+enum smw_err smw_store_prune_record(struct smw_store *, int days,
+    struct smw_erasure *sum) SMW_MUSTCHECK;
 
 #endif
