@@ -628,3 +628,50 @@ out:
 	smw_store_free(s);
 	return err;
 }
+
+/* --- the spool's drain and the operator's figures --- */
+
+static const char sql_figures[] =
+    "SELECT (SELECT count(*) FROM quarantine WHERE replayed_at IS NULL),"
+    " (SELECT coalesce(extract(epoch FROM max(received_at)), 0) FROM events),"
+    " (SELECT coalesce(extract(epoch FROM max(received_at)), 0)"
+    "  FROM quarantine)";
+static const char sql_quarantine_received[] =
+    "UPDATE quarantine SET received_at = to_timestamp($2::float8)"
+    " WHERE id = $1::bigint";
+
+enum smw_err
+smw_store_figures(struct smw_store *s, struct smw_store_figures *f)
+{
+	PGresult	*r = NULL;
+	enum smw_err	 err;
+
+	memset(f, 0, sizeof(*f));
+	if ((err = smw_store_connect(s)) != SMW_OK ||
+	    (err = run(s, &r, PGRES_TUPLES_OK, "figures", sql_figures, 0,
+	    NULL)) != SMW_OK)
+		return SMW_EDB;
+	f->quarantine_pending = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	f->newest_event = strtod(PQgetvalue(r, 0, 1), NULL);
+	f->newest_quarantine = strtod(PQgetvalue(r, 0, 2), NULL);
+	PQclear(r);
+	return SMW_OK;
+}
+
+enum smw_err
+smw_store_quarantine_received(struct smw_store *s, long long id,
+    double received)
+{
+	PGresult	*r = NULL;
+	char		 num[32], at[64];
+	const char	*vals[2] = { num, at };
+
+	snprintf(num, sizeof(num), "%lld", id);
+	snprintf(at, sizeof(at), "%.6f", received);
+	if (smw_store_connect(s) != SMW_OK ||
+	    run(s, &r, PGRES_COMMAND_OK, "quarantine", sql_quarantine_received,
+	    2, vals) != SMW_OK)
+		return SMW_EDB;
+	PQclear(r);
+	return SMW_OK;
+}
