@@ -80,9 +80,12 @@ header(struct smw_buf *b, const struct timespec *now,
 		    v != NULL && (err = smw_buf_append(b, v, n)) == SMW_OK)
 			err = smw_buf_append(b, "\n", 1);
 	}
-	if (err != SMW_OK)
+	snprintf(line, sizeof(line), "length %zu\n", len);
+	if (err != SMW_OK ||
+	    (err = smw_buf_append(b, line, strlen(line))) != SMW_OK)
 		return err;
-	snprintf(line, sizeof(line), "length %zu\nchecksum %016llx\n", len,
+	/* The checksum covers the header above and the body. */
+	snprintf(line, sizeof(line), "checksum %016llx\n",
 	    (unsigned long long)fnv1a(fnv1a(FNV_START, b->data, b->len),
 	    body, len));
 	return smw_buf_append(b, line, strlen(line));
