@@ -23,16 +23,19 @@ stop_pool() {
 }
 trap 'stop_pool; cleanup' EXIT
 
-# $TMPD/send FILE: one POST; prints "STATUS BODY" on one line.
-cat >"$TMPD/send" <<EOS
-#!/bin/sh
-env REQUEST_METHOD=POST CONTENT_LENGTH=\$(stat -c %s "\$1") \
-	CONTENT_TYPE=application/json REMOTE_ADDR=127.0.0.1 REQUEST_URI=/showmojo \
-	HTTP_AUTHORIZATION="Bearer ${SHOWMOJO_TOKENS%%,*}" \
-	timeout 60 cgi-fcgi -bind -connect "$SOCK" <"\$1" 2>/dev/null |
-	tr -d '\r' | awk 'NR == 1 { s = \$2 } END { print s, \$0 }'
-EOS
-chmod +x "$TMPD/send"
+# send_all PAR <LIST: post each file named in LIST, PAR at a time (one
+# connection each); prints "STATUS BODY" for each.
+send_all() {
+	local i
+	split -n "r/$1" - "$TMPD/part."
+	for i in "$TMPD"/part.*; do
+		"$top_builddir/tests/tools/fcgi-load" "$SOCK" \
+			"${SHOWMOJO_TOKENS%%,*}" - <"$i" >"$i.out" &
+	done
+	wait
+	cat "$TMPD"/part.*.out
+	rm -f "$TMPD"/part.*
+}
 
 # get_health: the health answer's status and body on one line.
 get_health() {

@@ -21,7 +21,7 @@ seed=${SEED:-$(date +%s)}
 echo "# seed $seed (SEED=$seed reproduces)"
 RANDOM=$seed
 
-NVALID=700 NDUP=200 NBAD=100
+NVALID=500 NDUP=400 NBAD=100
 gen_events "$TMPD/ev" mixed "$NVALID" 5
 valid=("$TMPD"/ev/*.json)
 mkdir "$TMPD/bad"
@@ -46,7 +46,7 @@ start_pool 2
 own_cluster_ctl stop || bail "cannot stop the cluster"
 
 t0=$(date +%s.%N)
-xargs -P 4 -n 1 "$TMPD/send" <"$TMPD/list" >"$TMPD/answers"
+send_all 4 <"$TMPD/list" >"$TMPD/answers"
 t1=$(date +%s.%N)
 sent=$(wc -l <"$TMPD/list")
 n200=$(grep -c '^200 ' "$TMPD/answers")
@@ -70,8 +70,9 @@ sed 's/^/# /' "$TMPD/drain.out"
 is "$rc" 0 "drain succeeds"
 stored=$(sql "select count(*) from showmojo.events")
 quarantined=$(sql "select count(*) from showmojo.quarantine")
-lost=$(( NVALID - $(sql "select count(*) from showmojo.events where id in
-	($(for f in "${valid[@]}"; do sed 's/.*"id":"\([^"]*\)".*/'"'"'\1'"'"'/' "$f"; echo ,; done | tr -d '\n')'')") ))
+ids=$(grep -oh '"id":"[^"]*"' "${valid[@]}" | cut -d'"' -f4 |
+	sed "s/.*/'&'/" | paste -sd,)
+lost=$(( NVALID - $(sql "select count(*) from showmojo.events where id in ($ids)") ))
 lost=$(( lost + NBAD - $(sql "select count(distinct convert_from(body, 'UTF8'))
 	from showmojo.quarantine where convert_from(body, 'UTF8') like '%bad-%'") ))
 echo "# sent=$sent 200=$n200 spooled=$spooled stored=$stored quarantined=$quarantined lost=$lost"
@@ -101,7 +102,7 @@ for i in $(seq "$NRACE"); do
 done
 : >"$TMPD/w.log"
 own_cluster_ctl stop || bail "cannot stop the cluster"
-ls "$TMPD"/race/*.json | xargs -P 4 -n 1 "$TMPD/send" >"$TMPD/race.answers"
+ls "$TMPD"/race/*.json | send_all 4 >"$TMPD/race.answers"
 is "$(grep -c '^200 {"status":"spooled"' "$TMPD/race.answers")" "$NRACE" \
 	"second outage: $NRACE deliveries spooled"
 own_cluster_ctl start || bail "cannot start the cluster"
@@ -109,7 +110,7 @@ own_cluster_ctl start || bail "cannot start the cluster"
 d1=$!
 "$SMW" drain >"$TMPD/d2.out" 2>"$TMPD/d2.err" &
 d2=$!
-ls "$TMPD"/live/*.json | xargs -P 2 -n 1 "$TMPD/send" >"$TMPD/live.answers"
+ls "$TMPD"/live/*.json | send_all 2 >"$TMPD/live.answers"
 wait "$d1" "$d2"
 sed 's/^/# /' "$TMPD/d1.out" "$TMPD/d2.out"
 cat "$TMPD/d1.err" "$TMPD/d2.err" "$TMPD/w.log" |
