@@ -9,7 +9,8 @@
  *
  * Prints "sent N, status 200: N, other: N" and exits 0 when every answer
  * was 200.  With TEMPLATE "-" it sends instead each file named on stdin
- * (one a line), as it is, and prints "STATUS BODY" for each.  With FCGI_LOAD_ABORT=N in the environment each request sends
+ * (one a line), as it is, and prints "STATUS BODY" for each; a request
+ * that gets no answer (the worker died) is sent again, for up to 10 s.  With FCGI_LOAD_ABORT=N in the environment each request sends
  * only the first N bytes of its body and then closes the connection, as a
  * client that goes away mid-body (exit 0 when every send succeeded).
  */
@@ -182,8 +183,14 @@ files(const char *sock, const char *token)
 		}
 		blen = fread(body, 1, sizeof(body), f);
 		fclose(f);
-		resp.len = 0;
-		status = one(sock, token, body, blen, -1, &resp);
+		/* A worker that went away is retried, as a web server would. */
+		for (int tries = 0; tries < 200; tries++) {
+			resp.len = 0;
+			if ((status = one(sock, token, body, blen, -1,
+			    &resp)) >= 0)
+				break;
+			usleep(50000);
+		}
 		put(&resp, "", 1);
 		b = strstr((char *)resp.buf, "\r\n\r\n");
 		printf("%d %s\n", status, b != NULL ? b + 4 : "");
