@@ -40,7 +40,7 @@ struct smw_spool_entry {
 struct smw_spool_figures {
 	unsigned long		 entries;	/* waiting to be drained */
 	unsigned long long	 bytes;		/* entries, temporary files */
-	double			 oldest;	/* received, Unix time; 0: none */
+	double			 oldest;	/* received, Unix s; 0: none */
 	double			 newest;
 	unsigned long		 bad;		/* set aside: checksum wrong */
 };

@@ -110,7 +110,7 @@ void smw_store_free(struct smw_store *);
 /* What the database holds, for "check" and its metrics. */
 struct smw_store_figures {
 	long long	 quarantine_pending;	/* not yet replayed */
-	double		 newest_event;		/* received, Unix time; 0: none */
+	double		 newest_event;		/* received, Unix s; 0: none */
 	double		 newest_quarantine;	/* received; 0: none */
 };
 

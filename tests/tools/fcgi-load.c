@@ -10,7 +10,8 @@
  * Prints "sent N, status 200: N, other: N" and exits 0 when every answer
  * was 200.  With TEMPLATE "-" it sends instead each file named on stdin
  * (one a line), as it is, and prints "STATUS BODY" for each; a request
- * that gets no answer (the worker died) is sent again, for up to 10 s.  With FCGI_LOAD_ABORT=N in the environment each request sends
+ * that gets no answer (the worker died) is sent again, for up to 10 s.
+ * With FCGI_LOAD_ABORT=N in the environment each request sends
  * only the first N bytes of its body and then closes the connection, as a
  * client that goes away mid-body (exit 0 when every send succeeded).
  */
