@@ -271,7 +271,6 @@ static int
 usage(void)
 {
 	fputs("usage: showmojo-webhook migrate [SQLDIR]\n"
-	    "       showmojo-webhook check\n"
 	    "       showmojo-webhook ingest FILE...\n"
 	    "       showmojo-webhook replay\n"
 	    "       showmojo-webhook check [--max-silence HOURS] [--metrics]\n"
