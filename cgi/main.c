@@ -15,6 +15,7 @@
 #include <fcgiapp.h>
 
 #include "config.h"
+#include "drain.h"
 #include "http.h"
 #include "log.h"
 #include "sandbox.h"
@@ -64,9 +65,10 @@ fastcgi(const struct smw_config *cfg, enum smw_err cfg_err)
 		smw_log(SMW_LOG_ERR, "FastCGI initialisation failed");
 		return 1;
 	}
-	if ((abi = smw_sandbox_enter()) > 0)
+	if ((abi = smw_sandbox_enter(cfg->spool)) > 0)
 		smw_log(SMW_LOG_INFO, "sandbox: Landlock ABI %d: no file "
-		    "writes, no exec", abi);
+		    "writes%s, no exec", abi, cfg->spool ? " but to the spool" :
+		    "");
 	smw_store_init(&store, cfg);
 	if (cfg_err == SMW_OK && smw_store_connect(&store) != SMW_OK)
 		smw_log(SMW_LOG_WARN, "starting without a database "
@@ -76,6 +78,7 @@ fastcgi(const struct smw_config *cfg, enum smw_err cfg_err)
 		h.fcgx = &req;
 		serve(&h, cfg, cfg_err, &store);
 		FCGX_Finish_r(&req);
+		drain_tick(&store, cfg);
 	}
 	smw_store_free(&store);
 	FCGX_Free(&req, 1);
@@ -102,7 +105,7 @@ main(int argc, char *argv[])
 	if (getenv("GATEWAY_INTERFACE") != NULL ||
 	    getenv("REQUEST_METHOD") != NULL) {
 		signal(SIGPIPE, SIG_IGN);
-		(void)smw_sandbox_enter();
+		(void)smw_sandbox_enter(cfg.spool);
 		memset(&h, 0, sizeof(h));
 		smw_store_init(&store, &cfg);
 		serve(&h, &cfg, cfg_err, &store);

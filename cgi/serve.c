@@ -12,6 +12,7 @@
 
 #include "auth.h"
 #include "deliver.h"
+#include "drain.h"
 #include "log.h"
 #include "privacy.h"
 #include "serve.h"
@@ -41,6 +42,7 @@ health(struct smw_store *store, const struct smw_config *cfg,
 	}
 	if (smw_store_version(store, &version) != SMW_OK) {
 		snprintf(body, bodysz, "{\"status\":\"database unavailable\"}");
+		drain_health(cfg, false, body, bodysz);
 		return SMW_ECONFIG;
 	}
 	if (version < SMW_SCHEMA_VERSION) {
@@ -53,6 +55,7 @@ health(struct smw_store *store, const struct smw_config *cfg,
 	}
 	snprintf(body, bodysz, "{\"status\":\"ok\",\"schema_version\":%d}",
 	    version);
+	drain_health(cfg, true, body, bodysz);
 	return SMW_OK;
 }
 
@@ -270,12 +273,13 @@ static int
 usage(void)
 {
 	fputs("usage: showmojo-webhook migrate [SQLDIR]\n"
-	    "       showmojo-webhook check\n"
 	    "       showmojo-webhook ingest FILE...\n"
 	    "       showmojo-webhook replay\n"
 	    "       showmojo-webhook forget [--dry-run] --email ADDR | "
 	    "--phone NUMBER | --showing UID ...\n"
 	    "       showmojo-webhook prune --personal-older-than DAYS\n"
+	    "       showmojo-webhook check [--max-silence HOURS] [--metrics]\n"
+	    "       showmojo-webhook drain\n"
 	    "Run by a web server (CGI or FastCGI) it serves deliveries.\n",
 	    stderr);
 	return 2;
@@ -337,6 +341,11 @@ command(int argc, char *argv[], const struct smw_config *cfg,
 		} else
 			printf("database: ok, schema %s at version %d\n",
 			    cfg->schema, version);
+		rc |= check_figures(argc, argv, &store, cfg);
+	} else if (strcmp(argv[1], "check") == 0) {
+		rc = check_figures(argc, argv, &store, cfg);
+	} else if (strcmp(argv[1], "drain") == 0 && argc == 2) {
+		rc = drain_command(&store, cfg);
 	} else if (strcmp(argv[1], "ingest") == 0 && argc >= 3) {
 		for (int i = 2; i < argc; i++)
 			rc |= ingest_file(argv[i], &store, cfg);

@@ -22,6 +22,7 @@ smw_config_init(struct smw_config *c)
 	c->max_body = SMW_DEFAULT_MAX_BODY;
 	c->on_invalid = SMW_ON_INVALID_QUARANTINE;
 	c->timeout_ms = SMW_DEFAULT_TIMEOUT_MS;
+	c->spool_max = SMW_DEFAULT_SPOOL_MAX;
 }
 
 void
@@ -32,7 +33,8 @@ smw_config_free(struct smw_config *c)
 	smw_free(c->db);
 	smw_free(c->schema);
 	smw_free(c->sqldir);
-	c->db = c->schema = c->sqldir = NULL;
+	smw_free(c->spool);
+	c->db = c->schema = c->sqldir = c->spool = NULL;
 	for (size_t i = 0; i < c->ntokens; i++) {
 		/* Tokens are secrets: do not leave them in freed memory. */
 		memset(c->tokens[i], 0, strlen(c->tokens[i]));
@@ -217,6 +219,16 @@ smw_config_load(struct smw_config *c)
 			    "expected \"quarantine\" or \"reject\"", v);
 			return SMW_ECONFIG;
 		}
+	}
+
+	if ((err = env_dup("SHOWMOJO_SPOOL", &c->spool)) != SMW_OK ||
+	    (err = env_number("SHOWMOJO_SPOOL_MAX", 1, ~0ULL >> 1,
+	    &c->spool_max)) != SMW_OK)
+		return err;
+	if (c->spool != NULL && c->spool[0] != '/') {
+		smw_log(SMW_LOG_ERR, "SHOWMOJO_SPOOL=%s: expected an absolute "
+		    "path", c->spool);
+		return SMW_ECONFIG;
 	}
 	return SMW_OK;
 }

@@ -15,6 +15,7 @@
 #define SMW_DEFAULT_SCHEMA	"showmojo"
 #define SMW_DEFAULT_TIMEOUT_MS	10000
 #define SMW_MAX_TOKENS		16
+#define SMW_DEFAULT_SPOOL_MAX	(1024ULL * 1024 * 1024)
 
 enum smw_on_invalid {
 	SMW_ON_INVALID_QUARANTINE,	/* 200, kept in the quarantine table */
@@ -32,6 +33,8 @@ struct smw_config {
 	char			*schema;
 	unsigned		 timeout_ms;	/* statement and lock timeout */
 	char			*sqldir;	/* migrations; NULL: built-in */
+	char			*spool;		/* SHOWMOJO_SPOOL; NULL: off */
+	unsigned long long	 spool_max;	/* SHOWMOJO_SPOOL_MAX, bytes */
 };
 
 /* Defaults, nothing allocated.  Pair with smw_config_free. */

@@ -10,6 +10,7 @@
 
 #include "deliver.h"
 #include "log.h"
+#include "spool.h"
 
 const char *const smw_outcome_names[SMW_OUT__MAX] = {
 	[SMW_OUT_NONE] = "error",
@@ -17,6 +18,7 @@ const char *const smw_outcome_names[SMW_OUT__MAX] = {
 	[SMW_OUT_DUPLICATE] = "duplicate",
 	[SMW_OUT_QUARANTINED] = "quarantined",
 	[SMW_OUT_INVALID] = "invalid",
+	[SMW_OUT_SPOOLED] = "spooled",
 };
 
 enum smw_err
@@ -71,8 +73,9 @@ invalid(struct smw_delivery *d, struct smw_store *s,
 	return cfg->on_invalid == SMW_ON_INVALID_REJECT ? SMW_EINPUT : SMW_OK;
 }
 
-enum smw_err
-smw_delivery_finish(struct smw_delivery *d, struct smw_store *s,
+/* The delivery's outcome from the parser and the database alone. */
+static enum smw_err
+finish(struct smw_delivery *d, struct smw_store *s,
     const struct smw_config *cfg, const struct smw_request_meta *meta)
 {
 	enum smw_store_outcome	 so;
@@ -97,5 +100,27 @@ smw_delivery_finish(struct smw_delivery *d, struct smw_store *s,
 		return err;
 	d->outcome = so == SMW_STORE_DUPLICATE ? SMW_OUT_DUPLICATE :
 	    SMW_OUT_STORED;
+	return SMW_OK;
+}
+
+/*
+ * The one place a retryable failure becomes a 200 (SPEC "Spool"): only a
+ * request that passed authentication and the size limit gets here, and
+ * only a database failure is spooled, never an invalid delivery (that one
+ * is quarantined, or spooled when the quarantine itself is unavailable).
+ */
+enum smw_err
+smw_delivery_finish(struct smw_delivery *d, struct smw_store *s,
+    const struct smw_config *cfg, const struct smw_request_meta *meta)
+{
+	enum smw_err	 err;
+
+	err = finish(d, s, cfg, meta);
+	if (err != SMW_EDB || cfg->spool == NULL || meta == NULL ||
+	    d->from_spool)
+		return err;
+	if (smw_spool_put(cfg, d->body.data, d->body.len, meta) != SMW_OK)
+		return err;
+	d->outcome = SMW_OUT_SPOOLED;
 	return SMW_OK;
 }

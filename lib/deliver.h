@@ -23,6 +23,7 @@ enum smw_outcome {
 	SMW_OUT_DUPLICATE,
 	SMW_OUT_QUARANTINED,
 	SMW_OUT_INVALID,	/* invalid, and not quarantined (as asked) */
+	SMW_OUT_SPOOLED,	/* database unavailable: kept in the spool */
 	SMW_OUT__MAX
 };
 
@@ -35,6 +36,7 @@ struct smw_delivery {
 	enum smw_outcome	 outcome;
 	long long		 quarantine_id;
 	char			 why[512];	/* invalid: the reason */
+	bool			 from_spool;	/* never spooled again */
 };
 
 /* Ready for a body of at most max_body bytes.  Pair with _free. */

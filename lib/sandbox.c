@@ -7,6 +7,7 @@
  * 1 upwards.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -36,8 +37,41 @@ static const struct {
 #endif
 };
 
+/*
+ * Let the spool directory be written: the write-like rights of files
+ * beneath it that the ruleset handles, nothing that makes directories,
+ * links of other kinds or executes.
+ */
+static int
+allow_spool(int ruleset, unsigned long long handled, const char *dir)
+{
+	struct landlock_path_beneath_attr	 rule;
+	int					 rc;
+
+	memset(&rule, 0, sizeof(rule));
+	rule.allowed_access = handled & (LANDLOCK_ACCESS_FS_WRITE_FILE |
+	    LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG
+#ifdef LANDLOCK_ACCESS_FS_TRUNCATE
+	    | LANDLOCK_ACCESS_FS_TRUNCATE
+#endif
+	    );
+	if ((rule.parent_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
+	    0) {
+		smw_log(SMW_LOG_ERR, "sandbox: spool %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	rc = (int)syscall(SYS_landlock_add_rule, ruleset,
+	    LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+	if (rc != 0)
+		smw_log(SMW_LOG_ERR, "sandbox: spool %s: landlock_add_rule: "
+		    "%s", dir, strerror(errno));
+	close(rule.parent_fd);
+	return rc;
+}
+
 int
-smw_sandbox_enter(void)
+smw_sandbox_enter(const char *spool)
 {
 	struct landlock_ruleset_attr	 attr;
 	int				 abi, fd;
@@ -68,6 +102,9 @@ smw_sandbox_enter(void)
 		    strerror(errno));
 		return -1;
 	}
+	/* Without its rule the spool answers 500; the sandbox still holds. */
+	if (spool != NULL)
+		(void)allow_spool(fd, attr.handled_access_fs, spool);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
 	    syscall(SYS_landlock_restrict_self, fd, 0) != 0) {
 		smw_log(SMW_LOG_ERR, "sandbox: landlock_restrict_self: %s",

@@ -13,10 +13,12 @@
 #include "util.h"
 
 /*
- * Enter the sandbox; irreversible.  Returns the Landlock ABI version in
- * force (> 0), 0 when the kernel offers none (nothing changed, logged), or
- * -1 when setting it up failed (logged).
+ * Enter the sandbox; irreversible.  spool, when not NULL, is the one
+ * directory inside which files may still be created, written, renamed
+ * and removed (SHOWMOJO_SPOOL).  Returns the Landlock ABI version in force
+ * (> 0), 0 when the kernel offers none (nothing changed, logged), or -1
+ * when setting it up failed (logged).
  */
-int smw_sandbox_enter(void);
+int smw_sandbox_enter(const char *spool);
 
 #endif

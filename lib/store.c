@@ -77,6 +77,15 @@ static const char sql_prune_showings[] =
     " $4::integer)";
 static const char sql_prune_quarantine[] =
     "SELECT prune_quarantine($1::integer, $2::integer)";
+/* The spool's drain and the operator's figures. */
+static const char sql_figures[] =
+    "SELECT (SELECT count(*) FROM quarantine WHERE replayed_at IS NULL),"
+    " (SELECT coalesce(extract(epoch FROM max(received_at)), 0) FROM events),"
+    " (SELECT coalesce(extract(epoch FROM max(received_at)), 0)"
+    "  FROM quarantine)";
+static const char sql_quarantine_received[] =
+    "UPDATE quarantine SET received_at = to_timestamp($2::float8)"
+    " WHERE id = $1::bigint";
 static const char sql_prune_record[] =
     "SELECT coalesce(prune_record($1::integer, $2::integer, $3::integer,"
     " $4::integer), 0)";
@@ -104,6 +113,8 @@ enum stmt {
 	STMT_PRUNE_SHOWINGS,
 	STMT_PRUNE_QUARANTINE,
 	STMT_PRUNE_RECORD,
+	STMT_FIGURES,
+	STMT_QUARANTINE_RECEIVED,
 	STMT__MAX
 };
 
@@ -141,6 +152,9 @@ static const struct {
 	    1, "prune" },
 	[STMT_PRUNE_RECORD] = { sql_prune_record, 4, PGRES_TUPLES_OK, 1,
 	    "prune" },
+	[STMT_FIGURES] = { sql_figures, 0, PGRES_TUPLES_OK, 1, "figures" },
+	[STMT_QUARANTINE_RECEIVED] = { sql_quarantine_received, 2,
+	    PGRES_COMMAND_OK, -1, "quarantine" },
 };
 
 /* One statement to run: which, and its parameters as for PQexecParams. */
@@ -1091,6 +1105,41 @@ smw_store_prune_record(struct smw_store *s, int days,
 	if (run(s, &c, &r) != SMW_OK)
 		return SMW_EDB;
 	sum->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return SMW_OK;
+}
+
+/* --- the spool's drain and the operator's figures --- */
+
+enum smw_err
+smw_store_figures(struct smw_store *s, struct smw_store_figures *f)
+{
+	struct call	 c = { .st = STMT_FIGURES };
+	PGresult	*r = NULL;
+
+	memset(f, 0, sizeof(*f));
+	if (run(s, &c, &r) != SMW_OK)
+		return SMW_EDB;
+	f->quarantine_pending = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	f->newest_event = strtod(PQgetvalue(r, 0, 1), NULL);
+	f->newest_quarantine = strtod(PQgetvalue(r, 0, 2), NULL);
+	PQclear(r);
+	return SMW_OK;
+}
+
+enum smw_err
+smw_store_quarantine_received(struct smw_store *s, long long id,
+    double received)
+{
+	char		 num[32], at[64];
+	const char	*vals[2] = { num, at };
+	struct call	 c = { .st = STMT_QUARANTINE_RECEIVED, .vals = vals };
+	PGresult	*r = NULL;
+
+	snprintf(num, sizeof(num), "%lld", id);
+	snprintf(at, sizeof(at), "%.6f", received);
+	if (run(s, &c, &r) != SMW_OK)
+		return SMW_EDB;
 	PQclear(r);
 	return SMW_OK;
 }

@@ -163,5 +163,26 @@ enum smw_err smw_store_prune_quarantine(struct smw_store *, int days,
  */
 enum smw_err smw_store_prune_record(struct smw_store *, int days,
     struct smw_erasure *sum) SMW_MUSTCHECK;
+/* --- the spool's drain and the operator's figures --- */
+
+/* What the database holds, for "check" and its metrics. */
+struct smw_store_figures {
+	long long	 quarantine_pending;	/* not yet replayed */
+	double		 newest_event;		/* received, Unix s; 0: none */
+	double		 newest_quarantine;	/* received; 0: none */
+};
+
+/*
+ * Fill *f.  SMW_EDB (logged) when the database cannot answer.
+ */
+enum smw_err smw_store_figures(struct smw_store *, struct smw_store_figures *f)
+    SMW_MUSTCHECK;
+
+/*
+ * Set quarantine row id's time received to received (Unix time, seconds):
+ * a delivery quarantined by the drain keeps when it arrived.  SMW_EDB.
+ */
+enum smw_err smw_store_quarantine_received(struct smw_store *, long long id,
+    double received) SMW_MUSTCHECK;
 
 #endif

@@ -8,7 +8,10 @@
  *	fcgi-load SOCKET TOKEN BODY-TEMPLATE-FILE COUNT [FIRST-ID]
  *
  * Prints "sent N, status 200: N, other: N" and exits 0 when every answer
- * was 200.  With FCGI_LOAD_ABORT=N in the environment each request sends
+ * was 200.  With TEMPLATE "-" it sends instead each file named on stdin
+ * (one a line), as it is, and prints "STATUS BODY" for each; a request
+ * that gets no answer (the worker died) is sent again, for up to 10 s.
+ * With FCGI_LOAD_ABORT=N in the environment each request sends
  * only the first N bytes of its body and then closes the connection, as a
  * client that goes away mid-body (exit 0 when every send succeeded).
  */
@@ -97,7 +100,7 @@ readn(int fd, unsigned char *p, size_t n)
  */
 static int
 one(const char *sock, const char *token, const char *body, size_t blen,
-    long abort_after)
+    long abort_after, struct out *resp)
 {
 	static struct out	 o;
 	struct sockaddr_un	 sa;
@@ -116,6 +119,7 @@ one(const char *sock, const char *token, const char *body, size_t blen,
 	param(params, &plen, "CONTENT_LENGTH", cl);
 	param(params, &plen, "CONTENT_TYPE", "application/json");
 	param(params, &plen, "REMOTE_ADDR", "127.0.0.1");
+	param(params, &plen, "REQUEST_URI", "/showmojo");
 	param(params, &plen, "HTTP_AUTHORIZATION", auth);
 	record(&o, FCGI_PARAMS, params, plen);
 	record(&o, FCGI_PARAMS, "", 0);
@@ -151,12 +155,49 @@ one(const char *sock, const char *token, const char *body, size_t blen,
 		if (h[1] == FCGI_STDOUT && status < 0 && n > 12 &&
 		    memcmp(content, "Status: ", 8) == 0)
 			status = atoi((char *)content + 8);
+		if (h[1] == FCGI_STDOUT && resp != NULL)
+			put(resp, content, n);
 		if (h[1] == FCGI_END_REQUEST)
 			break;
 	}
 out:
 	close(fd);
 	return status;
+}
+
+/* Send each file named on stdin; print its status and response body. */
+static int
+files(const char *sock, const char *token)
+{
+	static char		 body[1 << 19];
+	static struct out	 resp;
+	char			 path[4096], *b;
+	FILE			*f;
+	size_t			 blen;
+	int			 status, rc = 0;
+
+	while (fgets(path, sizeof(path), stdin) != NULL) {
+		path[strcspn(path, "\n")] = '\0';
+		if ((f = fopen(path, "r")) == NULL) {
+			fprintf(stderr, "%s: %s\n", path, strerror(errno));
+			return 2;
+		}
+		blen = fread(body, 1, sizeof(body), f);
+		fclose(f);
+		/* A worker that went away is retried, as a web server would. */
+		for (int tries = 0; tries < 200; tries++) {
+			resp.len = 0;
+			if ((status = one(sock, token, body, blen, -1,
+			    &resp)) >= 0)
+				break;
+			usleep(50000);
+		}
+		put(&resp, "", 1);
+		b = strstr((char *)resp.buf, "\r\n\r\n");
+		printf("%d %s\n", status, b != NULL ? b + 4 : "");
+		rc |= status != 200;
+	}
+	return rc;
 }
 
 int
@@ -168,11 +209,14 @@ main(int argc, char *argv[])
 	long		 count, first, ok = 0, other = 0, abort_after = -1;
 	char		*at, id[32];
 
-	if (argc < 5 || argc > 6) {
+	if ((argc < 5 || argc > 6) && !(argc == 4 && strcmp(argv[3], "-") ==
+	    0)) {
 		fprintf(stderr, "usage: fcgi-load SOCKET TOKEN TEMPLATE COUNT "
 		    "[FIRST-ID]\n");
 		return 2;
 	}
+	if (strcmp(argv[3], "-") == 0)
+		return files(argv[1], argv[2]);
 	if ((f = fopen(argv[3], "r")) == NULL) {
 		fprintf(stderr, "%s: %s\n", argv[3], strerror(errno));
 		return 2;
@@ -198,7 +242,7 @@ main(int argc, char *argv[])
 		}
 		memcpy(body + blen, t, strlen(t));
 		blen += strlen(t);
-		if (one(argv[1], argv[2], body, blen, abort_after) ==
+		if (one(argv[1], argv[2], body, blen, abort_after, NULL) ==
 		    (abort_after >= 0 ? 0 : 200))
 			ok++;
 		else

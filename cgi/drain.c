@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Spooled deliveries back into the database, and the figures an operator
+ * watches.  An entry goes through smw_delivery_finish like a live request
+ * (stored, duplicate, or quarantined with its own metadata and time
+ * received), and is removed only after that transaction committed; a
+ * database failure leaves it and stops the drain, for the next one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "deliver.h"
+#include "drain.h"
+#include "log.h"
+#include "spool.h"
+
+/* A worker's share of draining between two requests, milliseconds. */
+#define TICK_MS 5.0
+
+struct drained {
+	unsigned long	 n[SMW_OUT__MAX];
+	unsigned long	 left;		/* not taken: database failure */
+	bool		 empty;		/* no entry at all was listed */
+};
+
+/* Store one claimed entry; SMW_OK when it may be removed. */
+static enum smw_err
+drain_one(struct smw_spool_entry *e, const char *name,
+    struct smw_store *store, const struct smw_config *cfg,
+    struct drained *c)
+{
+	struct smw_delivery	 d;
+	char			 cid[80];
+	enum smw_err		 err;
+
+	if ((err = smw_delivery_init(&d, e->len + 1)) != SMW_OK)
+		goto out;
+	d.from_spool = true;
+	if ((err = smw_delivery_feed(&d, e->body, e->len)) != SMW_OK)
+		goto out;
+	err = smw_delivery_finish(&d, store, cfg, &e->meta);
+	/* Quarantined in reject mode is as final as stored. */
+	if (err == SMW_EINPUT && d.outcome == SMW_OUT_QUARANTINED)
+		err = SMW_OK;
+	if (err != SMW_OK)
+		goto out;
+	if (d.outcome == SMW_OUT_QUARANTINED &&
+	    smw_store_quarantine_received(store, d.quarantine_id,
+	    e->received) != SMW_OK)
+		smw_log(SMW_LOG_WARN, "drain %s: quarantine row %lld keeps the "
+		    "drain's time, not the time received", name,
+		    d.quarantine_id);
+	if ((err = smw_spool_done(e)) != SMW_OK)
+		goto out;
+	c->n[d.outcome]++;
+	smw_log(d.outcome == SMW_OUT_QUARANTINED ? SMW_LOG_WARN :
+	    SMW_LOG_INFO, "drain entry=%s event=%s outcome=%s%s%s", name,
+	    smw_log_clip(cid, sizeof(cid), d.ev.ev[SMW_EV_ID].text,
+	    d.ev.ev[SMW_EV_ID].len), smw_outcome_names[d.outcome],
+	    d.why[0] ? " reason=" : "", d.why);
+out:
+	smw_delivery_free(&d);
+	return err;
+}
+
+/*
+ * Drain the entries of the spool this process can claim, oldest first,
+ * for at most budget_ms (at least one entry; < 0: no limit).  Stops at
+ * the first failure that is not the entry's own.
+ */
+static enum smw_err
+drain_some(struct smw_store *store, const struct smw_config *cfg,
+    double budget_ms, struct drained *c)
+{
+	struct smw_spool_list	 l;
+	struct smw_spool_entry	 e;
+	double			 t0 = smw_now_ms();
+	enum smw_err		 err;
+	bool			 claimed;
+	int			 i;
+
+	if ((err = smw_spool_list(cfg->spool, &l)) != SMW_OK)
+		return err;
+	c->empty = l.n == 0;
+	for (i = 0; i < l.n; i++) {
+		if (budget_ms >= 0 && i > 0 && smw_now_ms() - t0 > budget_ms)
+			break;
+		if ((err = smw_spool_claim(cfg->spool, l.names[i], &e,
+		    &claimed)) != SMW_OK)
+			break;
+		if (!claimed)
+			continue;
+		err = drain_one(&e, l.names[i], store, cfg, c);
+		smw_spool_release(&e);
+		if (err != SMW_OK)
+			break;
+	}
+	if (err != SMW_OK)
+		c->left = (unsigned long)(l.n - i);
+	smw_spool_list_free(&l);
+	return err;
+}
+
+int
+drain_command(struct smw_store *store, const struct smw_config *cfg)
+{
+	struct drained	 c;
+	double		 t0 = smw_now_ms(), s;
+	unsigned long	 n;
+	enum smw_err	 err;
+
+	if (cfg->spool == NULL) {
+		fprintf(stderr, "drain: SHOWMOJO_SPOOL is not set\n");
+		return 2;
+	}
+	memset(&c, 0, sizeof(c));
+	err = drain_some(store, cfg, -1, &c);
+	s = (smw_now_ms() - t0) / 1000;
+	n = c.n[SMW_OUT_STORED] + c.n[SMW_OUT_DUPLICATE] +
+	    c.n[SMW_OUT_QUARANTINED];
+	printf("drain: %lu stored, %lu duplicate, %lu quarantined, %lu left"
+	    "%s; %.0f deliveries/s\n", c.n[SMW_OUT_STORED],
+	    c.n[SMW_OUT_DUPLICATE], c.n[SMW_OUT_QUARANTINED], c.left,
+	    err != SMW_OK ? " (stopped: database or spool unavailable)" : "",
+	    s > 0 ? n / s : 0);
+	return err != SMW_OK;
+}
+
+void
+drain_tick(struct smw_store *store, const struct smw_config *cfg)
+{
+	static struct timespec	 idle;	/* the spool's mtime when empty */
+	struct drained		 c;
+	struct stat		 st;
+
+	if (cfg->spool == NULL || store->conn == NULL ||
+	    stat(cfg->spool, &st) != 0)
+		return;
+	if (st.st_mtim.tv_sec == idle.tv_sec &&
+	    st.st_mtim.tv_nsec == idle.tv_nsec)
+		return;
+	memset(&c, 0, sizeof(c));
+	(void)drain_some(store, cfg, TICK_MS, &c);
+	if (c.empty)
+		idle = st.st_mtim;
+}
+
+/* Everything "check" reports, from the spool and the database. */
+struct figures {
+	struct smw_spool_figures	 spool;
+	struct smw_store_figures	 db;
+	bool				 spool_ok, db_ok;
+	double				 newest;	/* arrival; 0: none */
+};
+
+static void
+gather(struct smw_store *store, const struct smw_config *cfg,
+    struct figures *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->spool_ok = cfg->spool != NULL &&
+	    smw_spool_figures(cfg->spool, &f->spool) == SMW_OK;
+	f->db_ok = smw_store_figures(store, &f->db) == SMW_OK;
+	f->newest = f->spool.newest;
+	if (f->db.newest_event > f->newest)
+		f->newest = f->db.newest_event;
+	if (f->db.newest_quarantine > f->newest)
+		f->newest = f->db.newest_quarantine;
+}
+
+/* A time as UTC ISO 8601 and how long ago, into buf. */
+static const char *
+when(char *buf, size_t sz, double t, double now)
+{
+	struct tm	 tm;
+	time_t		 s = (time_t)t;
+	char		 iso[32];
+
+	gmtime_r(&s, &tm);
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(buf, sz, "%s (%.1f h ago)", iso, (now - t) / 3600);
+	return buf;
+}
+
+static void
+metric(const char *name, const char *help, double v)
+{
+	printf("# HELP showmojo_%s %s\n# TYPE showmojo_%s gauge\n"
+	    "showmojo_%s %.17g\n", name, help, name, name, v);
+}
+
+/* The figures in the Prometheus text exposition format (version 0.0.4). */
+static void
+metrics(const struct smw_config *cfg, const struct figures *f, double now)
+{
+	metric("database_up", "Whether the database answered.", f->db_ok);
+	if (cfg->spool != NULL) {
+		metric("spool_up", "Whether the spool directory could be read.",
+		    f->spool_ok);
+		metric("spool_entries", "Deliveries waiting in the spool.",
+		    f->spool.entries);
+		metric("spool_bytes", "Bytes the spool holds.",
+		    (double)f->spool.bytes);
+		metric("spool_max_bytes", "SHOWMOJO_SPOOL_MAX.",
+		    (double)cfg->spool_max);
+		metric("spool_oldest_age_seconds", "Age of the oldest spooled "
+		    "delivery (0: none).", f->spool.entries ?
+		    now - f->spool.oldest : 0);
+		metric("spool_damaged_entries", "Spool entries set aside as "
+		    "damaged (bad-*).", f->spool.bad);
+	}
+	if (f->db_ok) {
+		metric("quarantine_pending", "Quarantined deliveries not yet "
+		    "replayed.", (double)f->db.quarantine_pending);
+		metric("last_stored_timestamp_seconds", "When the newest "
+		    "stored event was received (0: none).",
+		    f->db.newest_event);
+	}
+	metric("last_delivery_timestamp_seconds", "When the newest delivery "
+	    "arrived: stored, quarantined or spooled (0: none known).",
+	    f->newest);
+}
+
+int
+check_figures(int argc, char *argv[], struct smw_store *store,
+    const struct smw_config *cfg)
+{
+	struct figures	 f;
+	struct timespec	 ts;
+	char		*end, buf[80];
+	double		 now, silence = -1;
+	int		 rc = 0;
+	bool		 prom = false;
+
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--metrics") == 0)
+			prom = true;
+		else if (strcmp(argv[i], "--max-silence") == 0 &&
+		    i + 1 < argc) {
+			errno = 0;
+			silence = strtod(argv[++i], &end);
+			if (errno != 0 || *end != '\0' || end == argv[i] ||
+			    !(silence > 0)) {
+				fprintf(stderr, "check: --max-silence takes "
+				    "a number of hours\n");
+				return 2;
+			}
+		} else {
+			fprintf(stderr, "usage: showmojo-webhook check "
+			    "[--max-silence HOURS] [--metrics]\n");
+			return 2;
+		}
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = ts.tv_sec + ts.tv_nsec / 1e9;
+	gather(store, cfg, &f);
+	if (prom) {
+		metrics(cfg, &f, now);
+		return fflush(stdout) != 0;
+	}
+	if (cfg->spool == NULL)
+		printf("spool: off (SHOWMOJO_SPOOL not set)\n");
+	else if (!f.spool_ok) {
+		printf("spool: %s cannot be read\n", cfg->spool);
+		rc = 1;
+	} else
+		printf("spool: %s: %lu waiting (%llu bytes of %llu)%s%s; %lu "
+		    "set aside as damaged\n", cfg->spool, f.spool.entries,
+		    f.spool.bytes, cfg->spool_max, f.spool.entries ?
+		    ", oldest received " : "", f.spool.entries ? when(buf,
+		    sizeof(buf), f.spool.oldest, now) : "", f.spool.bad);
+	if (f.db_ok) {
+		printf("quarantine: %lld pending\n",
+		    f.db.quarantine_pending);
+		printf("newest stored delivery: %s\n", f.db.newest_event > 0 ?
+		    when(buf, sizeof(buf), f.db.newest_event, now) : "none");
+	} else
+		rc = 1;
+	if (silence > 0) {
+		if (f.newest == 0 || now - f.newest > silence * 3600) {
+			printf("silence: nothing arrived for more than %g h: "
+			    "has ShowMojo disabled the webhook?\n", silence);
+			rc = 1;
+		} else
+			printf("silence: last delivery %.1f h ago, within "
+			    "%g h\n", (now - f.newest) / 3600, silence);
+	}
+	return rc;
+}
+
+void
+drain_health(const struct smw_config *cfg, bool db_ok, char *body,
+    size_t bodysz)
+{
+	struct smw_spool_figures	 f;
+	size_t				 len = strlen(body);
+
+	if (cfg->spool == NULL || len == 0 || body[len - 1] != '}')
+		return;
+	if (smw_spool_figures(cfg->spool, &f) != SMW_OK)
+		snprintf(body + len - 1, bodysz - len + 1, ",\"spooling\":"
+		    "false,\"spool\":\"unreadable\"}");
+	else
+		snprintf(body + len - 1, bodysz - len + 1, ",\"spooling\":%s,"
+		    "\"spool_entries\":%lu}", db_ok ? "false" : "true",
+		    f.entries);
+}

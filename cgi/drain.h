@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The spool's consumers: the "drain" command, the FastCGI workers' own
+ * draining between requests, and the figures an operator watches ("check",
+ * "check --max-silence", "check --metrics", the health answer).
+ */
+#ifndef SMW_DRAIN_H
+#define SMW_DRAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "store.h"
+
+/*
+ * "drain": store every spooled delivery this process can claim, through
+ * the live path.  Prints the counts and the rate.  Returns the exit
+ * status: 0 when nothing was left for a database failure.
+ */
+int drain_command(struct smw_store *, const struct smw_config *);
+
+/*
+ * Between two FastCGI requests: when the spool holds entries and the
+ * database answered the last request, store entries for at most a few
+ * milliseconds.  Does nothing (one stat) while the spool is unchanged
+ * since it was last found empty.
+ */
+void drain_tick(struct smw_store *, const struct smw_config *);
+
+/*
+ * "check" with argv[2...]: none (print the spool, quarantine and newest
+ * delivery figures), "--max-silence HOURS" (also: non-zero when nothing
+ * arrived for that long) or "--metrics" (the figures in the Prometheus
+ * text format, only them).  Returns the exit status.
+ */
+int check_figures(int argc, char *argv[], struct smw_store *,
+    const struct smw_config *);
+
+/*
+ * Add the spool's state to the health answer's JSON object in body (size
+ * bodysz): whether deliveries are being spooled (the database did not
+ * answer: db_ok false) and how many wait.  Nothing when the spool is off.
+ */
+void drain_health(const struct smw_config *, bool db_ok, char *body,
+    size_t bodysz);
+
+#endif

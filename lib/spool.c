@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The spool's files: writing an entry durably, listing, claiming, reading
+ * and checking one, removing it, counting what is there.  The entry
+ * format and the claim protocol are described in spool.h.
+ */
+#define _GNU_SOURCE	/* renameat2 */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "spool.h"
+
+#define FORMAT_LINE	"showmojo-spool 1\n"
+/* Largest entry read: the largest body and its header. */
+#define ENTRY_MAX	(1024ULL * 1024 * 1024 + 16 * SMW_SPOOL_META_MAX)
+/* A temporary file no process holds and untouched this long is debris. */
+#define TMP_STALE_S	60
+
+/* The metadata fields, in the order the header holds them. */
+static const char *const meta_keys[4] = {
+	"remote_addr", "content_type", "user_agent", "request_uri"
+};
+
+/* FNV-1a, 64 bits, continued from h. */
+static uint64_t
+fnv1a(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char	*s = p;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+#define FNV_START 0xcbf29ce484222325ULL
+
+static const char **
+meta_field(struct smw_request_meta *m, int i)
+{
+	const char	**f[4] = { &m->remote_addr, &m->content_type,
+	    &m->user_agent, &m->request_uri };
+
+	return f[i];
+}
+
+/* The header for body (len bytes) received at now, into b. */
+static enum smw_err
+header(struct smw_buf *b, const struct timespec *now,
+    const struct smw_request_meta *m, const char *body, size_t len)
+{
+	struct smw_request_meta	 copy = *m;
+	char			 line[128];
+	const char		*v;
+	size_t			 n;
+	enum smw_err		 err;
+
+	snprintf(line, sizeof(line), FORMAT_LINE "received %lld.%06ld\n",
+	    (long long)now->tv_sec, now->tv_nsec / 1000);
+	err = smw_buf_append(b, line, strlen(line));
+	for (int i = 0; i < 4 && err == SMW_OK; i++) {
+		v = *meta_field(&copy, i);
+		n = v == NULL ? 0 : strnlen(v, SMW_SPOOL_META_MAX - 1);
+		if (v == NULL)
+			snprintf(line, sizeof(line), "%s -\n", meta_keys[i]);
+		else
+			snprintf(line, sizeof(line), "%s %zu:", meta_keys[i],
+			    n);
+		if ((err = smw_buf_append(b, line, strlen(line))) == SMW_OK &&
+		    v != NULL && (err = smw_buf_append(b, v, n)) == SMW_OK)
+			err = smw_buf_append(b, "\n", 1);
+	}
+	snprintf(line, sizeof(line), "length %zu\n", len);
+	if (err != SMW_OK ||
+	    (err = smw_buf_append(b, line, strlen(line))) != SMW_OK)
+		return err;
+	/* The checksum covers the header above and the body. */
+	snprintf(line, sizeof(line), "checksum %016llx\n",
+	    (unsigned long long)fnv1a(fnv1a(FNV_START, b->data, b->len),
+	    body, len));
+	return smw_buf_append(b, line, strlen(line));
+}
+
+/* Write all of p, or fail with errno set. */
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Move tmp to a new entry name, never over an existing one. */
+static int
+place(const char *dir, const char *tmp, const struct timespec *now,
+    unsigned *seq)
+{
+	char	 path[4096];
+
+	for (int tries = 0; tries < 100; tries++) {
+		snprintf(path, sizeof(path), "%s/e-%010lld.%06ld-%ld-%u", dir,
+		    (long long)now->tv_sec, now->tv_nsec / 1000,
+		    (long)getpid(), (*seq)++);
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path,
+		    RENAME_NOREPLACE) == 0)
+			return 0;
+		/* A file system without RENAME_NOREPLACE: names are unique. */
+		if (errno == EINVAL)
+			return rename(tmp, path);
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
+enum smw_err
+smw_spool_put(const struct smw_config *cfg, const char *body, size_t len,
+    const struct smw_request_meta *m)
+{
+	static unsigned			 seq;
+	struct smw_spool_figures	 f;
+	struct smw_buf			 hdr;
+	struct timespec			 now;
+	char				 tmp[4096];
+	const char			*what = "create";
+	int				 fd = -1, dfd = -1;
+	enum smw_err			 err;
+
+	tmp[0] = '\0';
+	smw_buf_init(&hdr, 16 * SMW_SPOOL_META_MAX);
+	if ((err = smw_spool_figures(cfg->spool, &f)) != SMW_OK)
+		goto out;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if ((err = header(&hdr, &now, m, body, len)) != SMW_OK)
+		goto out;
+	if (f.bytes + hdr.len + len > cfg->spool_max) {
+		smw_log(SMW_LOG_ERR, "spool %s: full (%llu bytes, "
+		    "SHOWMOJO_SPOOL_MAX %llu)", cfg->spool, f.bytes,
+		    cfg->spool_max);
+		err = SMW_ETOOBIG;
+		goto out;
+	}
+	err = SMW_ESYS;
+	do {
+		snprintf(tmp, sizeof(tmp), "%s/tmp-%ld-%u-%ld", cfg->spool,
+		    (long)getpid(), seq++, now.tv_nsec);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	} while (fd < 0 && errno == EEXIST);
+	if (fd < 0) {
+		tmp[0] = '\0';
+		goto fail;
+	}
+	what = "write";
+	if (flock(fd, LOCK_EX) != 0 || write_all(fd, hdr.data, hdr.len) != 0 ||
+	    write_all(fd, body, len) != 0 || fsync(fd) != 0)
+		goto fail;
+	what = "rename";
+	if (place(cfg->spool, tmp, &now, &seq) != 0)
+		goto fail;
+	tmp[0] = '\0';
+	/* The entry is in place; only its name's durability is left. */
+	what = "sync directory";
+	if ((dfd = open(cfg->spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fsync(dfd) != 0)
+		goto fail;
+	err = SMW_OK;
+	goto out;
+fail:
+	smw_log(SMW_LOG_ERR, "spool %s: %s: %s", cfg->spool, what,
+	    strerror(errno));
+out:
+	if (tmp[0] != '\0')
+		unlink(tmp);
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	smw_buf_free(&hdr);
+	return err;
+}
+
+static int
+entry_filter(const struct dirent *d)
+{
+	return strncmp(d->d_name, "e-", 2) == 0;
+}
+
+/* Remove dir/name when it is a temporary file whose writer is gone. */
+static void
+sweep(const char *dir, const char *name)
+{
+	struct stat	 st;
+	char		 path[4096];
+	int		 fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &st) == 0 &&
+	    st.st_nlink > 0 && st.st_mtime + TMP_STALE_S < time(NULL) &&
+	    unlink(path) == 0)
+		smw_log(SMW_LOG_WARN, "spool %s: removed %s, left by a writer "
+		    "that did not finish", dir, name);
+	close(fd);
+}
+
+enum smw_err
+smw_spool_list(const char *dir, struct smw_spool_list *l)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct dirent	**names = NULL;
+	int		 n;
+
+	l->names = NULL;
+	l->n = 0;
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (strncmp(de->d_name, "tmp-", 4) == 0)
+				sweep(dir, de->d_name);
+		closedir(d);
+	}
+	if ((n = scandir(dir, &names, entry_filter, alphasort)) < 0) {
+		smw_log(SMW_LOG_ERR, "spool %s: %s", dir, strerror(errno));
+		return errno == ENOMEM ? SMW_ENOMEM : SMW_ESYS;
+	}
+	if ((l->names = smw_malloc((n > 0 ? n : 1) * sizeof(char *))) ==
+	    NULL) {
+		for (int i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		return SMW_ENOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		l->names[l->n] = smw_strndup(names[i]->d_name,
+		    strlen(names[i]->d_name));
+		if (l->names[l->n] != NULL)
+			l->n++;
+		free(names[i]);
+	}
+	free(names);
+	return l->n == n ? SMW_OK : SMW_ENOMEM;
+}
+
+void
+smw_spool_list_free(struct smw_spool_list *l)
+{
+	if (l == NULL)
+		return;
+	for (int i = 0; i < l->n; i++)
+		smw_free(l->names[i]);
+	smw_free(l->names);
+	l->names = NULL;
+	l->n = 0;
+}
+
+/* The text after "key " at *p up to the end of its line; advances *p. */
+static const char *
+field(const char **p, const char *end, const char *key)
+{
+	size_t	 klen = strlen(key);
+
+	if ((size_t)(end - *p) <= klen || memcmp(*p, key, klen) != 0 ||
+	    (*p)[klen] != ' ')
+		return NULL;
+	*p += klen + 1;
+	return *p;
+}
+
+/* Parse and check the entry read into e->file; false when damaged. */
+static bool
+parse(struct smw_spool_entry *e)
+{
+	const char		*p = e->file.data, *end = p + e->file.len, *v;
+	char			*num_end;
+	unsigned long long	 n, sum;
+	size_t			 hdr_len;
+
+	if ((size_t)(end - p) < strlen(FORMAT_LINE) ||
+	    memcmp(p, FORMAT_LINE, strlen(FORMAT_LINE)) != 0)
+		return false;
+	p += strlen(FORMAT_LINE);
+	if ((v = field(&p, end, "received")) == NULL)
+		return false;
+	e->received = strtod(v, &num_end);
+	if (*num_end != '\n')
+		return false;
+	p = num_end + 1;
+	for (int i = 0; i < 4; i++) {
+		if ((v = field(&p, end, meta_keys[i])) == NULL)
+			return false;
+		if (end - v >= 2 && v[0] == '-' && v[1] == '\n') {
+			*meta_field(&e->meta, i) = NULL;
+			p = v + 2;
+			continue;
+		}
+		n = strtoull(v, &num_end, 10);
+		if (num_end == v || *num_end != ':' ||
+		    n >= SMW_SPOOL_META_MAX ||
+		    (unsigned long long)(end - num_end) < n + 2 ||
+		    num_end[1 + n] != '\n')
+			return false;
+		memcpy(e->meta_text[i], num_end + 1, n);
+		e->meta_text[i][n] = '\0';
+		*meta_field(&e->meta, i) = e->meta_text[i];
+		p = num_end + 2 + n;
+	}
+	if ((v = field(&p, end, "length")) == NULL)
+		return false;
+	n = strtoull(v, &num_end, 10);
+	if (num_end == v || *num_end != '\n')
+		return false;
+	hdr_len = (size_t)(num_end + 1 - e->file.data);
+	p = num_end + 1;
+	if ((v = field(&p, end, "checksum")) == NULL)
+		return false;
+	sum = strtoull(v, &num_end, 16);
+	if (num_end != v + 16 || *num_end != '\n' ||
+	    (unsigned long long)(end - num_end - 1) != n)
+		return false;
+	e->body = num_end + 1;
+	e->len = (size_t)n;
+	return sum == fnv1a(fnv1a(FNV_START, e->file.data, hdr_len), e->body,
+	    e->len);
+}
+
+/* Rename a damaged entry out of the drain's way, for the operator. */
+static void
+set_aside(const char *dir, const char *name, const char *path)
+{
+	char	 bad[4096];
+
+	snprintf(bad, sizeof(bad), "%s/bad-%s", dir, name);
+	if (rename(path, bad) != 0)
+		smw_log(SMW_LOG_ERR, "spool %s: %s is damaged and could not "
+		    "be set aside: %s", dir, name, strerror(errno));
+	else
+		smw_log(SMW_LOG_ERR, "spool %s: %s is damaged (checksum or "
+		    "format): set aside as bad-%s", dir, name, name);
+}
+
+enum smw_err
+smw_spool_claim(const char *dir, const char *name,
+    struct smw_spool_entry *e, bool *claimed)
+{
+	struct stat	 st;
+	char		 chunk[65536];
+	ssize_t		 n;
+	enum smw_err	 err = SMW_ESYS;
+
+	*claimed = false;
+	memset(e, 0, sizeof(*e));
+	smw_buf_init(&e->file, ENTRY_MAX);
+	snprintf(e->path, sizeof(e->path), "%s/%s", dir, name);
+	if ((e->fd = open(e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)	/* taken and finished meanwhile */
+			return SMW_OK;
+		goto fail;
+	}
+	if (flock(e->fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK)
+			goto fail;
+		smw_spool_release(e);	/* another process has it */
+		return SMW_OK;
+	}
+	if (fstat(e->fd, &st) != 0)
+		goto fail;
+	if (st.st_nlink == 0) {		/* done between open and lock */
+		smw_spool_release(e);
+		return SMW_OK;
+	}
+	err = SMW_OK;
+	while ((n = read(e->fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = SMW_ESYS;
+			goto fail;
+		}
+		if ((err = smw_buf_append(&e->file, chunk, (size_t)n)) !=
+		    SMW_OK)
+			break;
+	}
+	if (err == SMW_ENOMEM) {
+		smw_spool_release(e);
+		return err;
+	}
+	if (err == SMW_ETOOBIG || !parse(e)) {
+		set_aside(dir, name, e->path);
+		smw_spool_release(e);
+		return SMW_OK;
+	}
+	*claimed = true;
+	return SMW_OK;
+fail:
+	smw_log(SMW_LOG_ERR, "spool: %s: %s", e->path, strerror(errno));
+	smw_spool_release(e);
+	return SMW_ESYS;
+}
+
+enum smw_err
+smw_spool_done(struct smw_spool_entry *e)
+{
+	if (unlink(e->path) != 0) {
+		smw_log(SMW_LOG_ERR, "spool: remove %s: %s", e->path,
+		    strerror(errno));
+		return SMW_ESYS;
+	}
+	return SMW_OK;
+}
+
+void
+smw_spool_release(struct smw_spool_entry *e)
+{
+	if (e == NULL)
+		return;
+	if (e->fd >= 0)
+		close(e->fd);
+	e->fd = -1;
+	smw_buf_free(&e->file);
+	e->body = NULL;
+	e->len = 0;
+}
+
+enum smw_err
+smw_spool_figures(const char *dir, struct smw_spool_figures *f)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	double		 t;
+
+	memset(f, 0, sizeof(*f));
+	if ((d = opendir(dir)) == NULL) {
+		smw_log(SMW_LOG_ERR, "spool %s: %s", dir, strerror(errno));
+		return SMW_ESYS;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) !=
+		    0)
+			continue;
+		f->bytes += (unsigned long long)st.st_size;
+		if (strncmp(de->d_name, "bad-", 4) == 0)
+			f->bad++;
+		if (strncmp(de->d_name, "e-", 2) != 0)
+			continue;
+		f->entries++;
+		t = strtod(de->d_name + 2, NULL);
+		if (f->oldest == 0 || t < f->oldest)
+			f->oldest = t;
+		if (t > f->newest)
+			f->newest = t;
+	}
+	closedir(d);
+	return SMW_OK;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The spool (SHOWMOJO_SPOOL): deliveries the database could not take,
+ * kept durably on the web host's disk until a drain stores them.  One file
+ * per delivery, "e-<received>-<pid>-<seq>": a short header (format
+ * version, time received, request metadata, body length, an FNV-1a
+ * checksum) and the body.  An entry is written under a temporary name
+ * ("tmp-…", created with O_EXCL and locked while written), fsync'd,
+ * renamed into place and the directory fsync'd, so an entry name always
+ * holds a complete entry.  Whoever processes an entry holds flock() on it
+ * and checks that it is still linked: two drains, or a drain and the
+ * workers, never take the same entry.  Knows no SQL and no HTTP.
+ */
+#ifndef SMW_SPOOL_H
+#define SMW_SPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "store.h"
+#include "util.h"
+
+/* Longest request metadata value kept in an entry (longer is cut). */
+#define SMW_SPOOL_META_MAX 1024
+
+/* One claimed entry, read and checked. */
+struct smw_spool_entry {
+	char			 path[4096];
+	int			 fd;		/* holds the claim; -1: none */
+	double			 received;	/* Unix time, seconds */
+	char			 meta_text[4][SMW_SPOOL_META_MAX];
+	struct smw_request_meta	 meta;		/* points into meta_text */
+	struct smw_buf		 file;		/* the whole entry */
+	const char		*body;		/* inside file */
+	size_t			 len;
+};
+
+/* What the spool holds now. */
+struct smw_spool_figures {
+	unsigned long		 entries;	/* waiting to be drained */
+	unsigned long long	 bytes;		/* entries, temporary files */
+	double			 oldest;	/* received, Unix s; 0: none */
+	double			 newest;
+	unsigned long		 bad;		/* set aside: checksum wrong */
+};
+
+/* The names of the entries waiting in a spool, oldest first. */
+struct smw_spool_list {
+	char		**names;
+	int		 n;
+};
+
+/*
+ * Keep one delivery in cfg->spool durably (see above): the body and the
+ * request metadata m (values may be NULL).  SMW_ETOOBIG when the spool
+ * would grow past cfg->spool_max, SMW_ESYS when it cannot be written
+ * (missing, unwritable, disk full); then nothing is left behind.
+ * Failures are logged.
+ */
+enum smw_err smw_spool_put(const struct smw_config *cfg, const char *body,
+    size_t len, const struct smw_request_meta *m) SMW_MUSTCHECK;
+
+/*
+ * The entries of dir, oldest first, into *l (pair with
+ * smw_spool_list_free).  Removes what dead writers left behind on the way
+ * (temporary files no process holds).  SMW_ESYS (logged), SMW_ENOMEM.
+ */
+enum smw_err smw_spool_list(const char *dir, struct smw_spool_list *l)
+    SMW_MUSTCHECK;
+
+/* Release a list; accepts NULL, may be called twice. */
+void smw_spool_list_free(struct smw_spool_list *);
+
+/*
+ * Claim entry name of dir and read it into e (pair with
+ * smw_spool_release).  *claimed is false when another process holds it or
+ * has already removed it, or when it is damaged: a damaged entry is
+ * renamed "bad-…" and logged, never taken.  SMW_ESYS, SMW_ENOMEM.
+ */
+enum smw_err smw_spool_claim(const char *dir, const char *name,
+    struct smw_spool_entry *e, bool *claimed) SMW_MUSTCHECK;
+
+/*
+ * The claimed entry is in the database: remove it.  SMW_ESYS (logged)
+ * when it could not be removed.
+ */
+enum smw_err smw_spool_done(struct smw_spool_entry *) SMW_MUSTCHECK;
+
+/* Give the claim up (the entry stays unless done); may be called twice. */
+void smw_spool_release(struct smw_spool_entry *);
+
+/* Count what dir holds into *f.  SMW_ESYS (logged) when unreadable. */
+enum smw_err smw_spool_figures(const char *dir, struct smw_spool_figures *f)
+    SMW_MUSTCHECK;
+
+#endif
