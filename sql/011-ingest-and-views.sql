@@ -165,5 +165,173 @@ BEGIN
 END
 $fn$;
 
+-- What an action says about how a showing went: 'no-show', 'no-show
+-- undone', 'showed' (the showing took place: the prospect started a
+-- lockbox self-showing, or feedback on the showing came in), else NULL.
+-- The one list of these actions, for the status in showings_local and
+-- for the index below.
+CREATE FUNCTION showing_outcome(p_action text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $fn$
+	SELECT CASE p_action
+	WHEN 'set_no_show' THEN 'no-show'
+	WHEN 'confirm_lockbox_outcome_no_show' THEN 'no-show'
+	WHEN 'undo_no_show' THEN 'no-show undone'
+	WHEN 'lockbox_showing_started' THEN 'showed'
+	WHEN 'showing_feedback' THEN 'showed'
+	WHEN 'showing_agent_feedback' THEN 'showed'
+	END
+$fn$;
+COMMENT ON FUNCTION showing_outcome(text) IS
+    'What an action says of a showing''s outcome: no-show, no-show undone, showed; NULL for the others.';
+
+-- The outcome events of a showing (replaces 004's events_no_show_idx).
+DROP INDEX events_no_show_idx;
+CREATE INDEX events_outcome_idx ON events (showing_uid)
+    WHERE showing_outcome(action) IS NOT NULL;
+
+-- "Now" of the views: a showmojo.as_of without an offset is UTC, like
+-- every timestamp here.
+CREATE OR REPLACE FUNCTION as_of() RETURNS timestamptz
+LANGUAGE sql STABLE
+AS $fn$
+	SELECT coalesce(utc_time(current_setting('showmojo.as_of', true)),
+	    now())
+$fn$;
+
+-- One row per showing, in the showing's local time, with a derived status.
+-- Status, first rule that holds:
+--   canceled   canceled_at is set (an "uncancel" clears it);
+--   no-show    the latest no-show mark (showing_outcome) is a no-show;
+--   completed  an event says the showing took place (showing_outcome
+--              'showed'), or the showtime has passed and it was confirmed;
+--   expired    the showtime has passed and it was never confirmed;
+--   confirmed  confirmed_at is set;
+--   requested  otherwise.
+CREATE OR REPLACE VIEW showings_local AS
+SELECT
+	s.uid AS showing_uid,
+	s.listing_uid,
+	s.listing_full_address,
+	s.name,
+	s.email,
+	s.phone,
+	coalesce(lower(s.email), phone_key(s.phone), 'showing ' || s.uid)
+	    AS prospect,
+	s.showing_time_zone,
+	z.zone,
+	s.showtime,
+	s.showtime AT TIME ZONE z.zone AS showtime_local,
+	(s.showtime AT TIME ZONE z.zone) - (s.showtime AT TIME ZONE 'UTC')
+	    AS utc_offset,
+	s.is_self_show,
+	s.confirmed_at,
+	s.canceled_at,
+	coalesce(o.no_show = 'no-show', false) AS no_show,
+	CASE
+	WHEN s.canceled_at IS NOT NULL THEN 'canceled'
+	WHEN o.no_show = 'no-show' THEN 'no-show'
+	WHEN o.showed THEN 'completed'
+	WHEN s.showtime <= as_of() AND s.confirmed_at IS NOT NULL
+	    THEN 'completed'
+	WHEN s.showtime <= as_of() THEN 'expired'
+	WHEN s.confirmed_at IS NOT NULL THEN 'confirmed'
+	ELSE 'requested'
+	END AS status,
+	s.created_at,
+	s.last_event_id,
+	s.first_seen_at,
+	s.last_seen_at
+FROM showings s
+LEFT JOIN time_zones tz ON tz.name = s.showing_time_zone
+CROSS JOIN LATERAL (SELECT coalesce(tz.zone,
+    showing_zone(s.showing_time_zone)) AS zone) z
+CROSS JOIN LATERAL (
+	SELECT (array_agg(showing_outcome(e.action)
+		ORDER BY event_key(e.ord_num, e.created_at, e.id) DESC)
+		FILTER (WHERE showing_outcome(e.action) <> 'showed'))[1]
+		AS no_show,
+	    coalesce(bool_or(showing_outcome(e.action) = 'showed'), false)
+		AS showed
+	FROM events e
+	WHERE e.showing_uid = s.uid
+	    AND showing_outcome(e.action) IS NOT NULL) o;
+COMMENT ON VIEW showings_local IS
+    'One row per showing: local showtime through the IANA zone, and status (requested, confirmed, canceled, no-show, completed, expired).';
+
+-- The funnel per listing and local day, as in 010; "showed" counts the
+-- showings whose status is completed.
+CREATE OR REPLACE VIEW listing_funnel AS
+SELECT
+	listing_uid,
+	day,
+	max(listing_full_address) AS listing_full_address,
+	sum(lead)::integer AS leads,
+	sum(showing)::integer AS showings,
+	sum(confirmed)::integer AS confirmed,
+	sum(showed)::integer AS showed,
+	sum(no_show)::integer AS no_shows,
+	sum(canceled)::integer AS canceled
+FROM (
+	(SELECT DISTINCT ON (s.listing_uid, prospect)
+		s.listing_uid,
+		s.listing_full_address,
+		(coalesce(e.created_at, e.received_at) AT TIME ZONE
+		    coalesce(tz.zone, showing_zone(s.showing_time_zone),
+		    'UTC'))::date AS day,
+		coalesce(lower(s.email), phone_key(s.phone),
+		    'showing ' || s.uid) AS prospect,
+		1 AS lead, 0 AS showing, 0 AS confirmed, 0 AS showed,
+		0 AS no_show, 0 AS canceled
+	FROM events e
+	JOIN showings s ON s.uid = e.showing_uid
+	LEFT JOIN time_zones tz ON tz.name = s.showing_time_zone
+	ORDER BY s.listing_uid, prospect,
+	    event_key(e.ord_num, e.created_at, e.id))
+	UNION ALL
+	SELECT
+		listing_uid,
+		listing_full_address,
+		(coalesce(showtime, created_at) AT TIME ZONE
+		    coalesce(zone, 'UTC'))::date,
+		prospect,
+		0, 1,
+		(confirmed_at IS NOT NULL)::integer,
+		(status = 'completed')::integer,
+		(status = 'no-show')::integer,
+		(status = 'canceled')::integer
+	FROM showings_local
+) f
+GROUP BY listing_uid, day;
+
+-- As in 010; the showtime each event carried is read as ingest() reads
+-- it (no offset: UTC), whatever the reader's TimeZone.
+CREATE OR REPLACE VIEW prospect_timeline AS
+SELECT
+	lower(s.email) AS email,
+	phone_key(s.phone) AS phone_key,
+	s.name,
+	e.ord_num,
+	e.created_at,
+	e.created_at AT TIME ZONE z.zone AS created_local,
+	e.id COLLATE "C" AS event_id,
+	e.action,
+	coalesce(a.category, 'unknown') AS category,
+	a.meaning,
+	e.actor,
+	e.team_member_name,
+	e.showing_uid,
+	s.listing_uid,
+	s.listing_full_address,
+	utc_time(e.payload #>> '{event,showing,showtime}')
+	    AT TIME ZONE z.zone AS showtime_local,
+	z.zone
+FROM events e
+JOIN showings s ON s.uid = e.showing_uid
+LEFT JOIN time_zones tz ON tz.name = s.showing_time_zone
+CROSS JOIN LATERAL (SELECT coalesce(tz.zone,
+    showing_zone(s.showing_time_zone), 'UTC') AS zone) z
+LEFT JOIN actions a ON a.action = e.action;
+
 INSERT INTO schema_migrations (version, name) VALUES (11, '011-ingest-and-views');
 COMMIT;
