@@ -2,9 +2,12 @@
 -- One definition each of what 001, 004 and 010 wrote out several times:
 -- the order of events (event_key), the typed fields of a showing object
 -- (showing_record, over the showing_fields type) and the time rule
--- (utc_time: a timestamp without an offset is UTC).  ingest() is
--- redefined on them, with a fast path for the common case and the forms a
--- Rails sender uses read as the document means them.
+-- (utc_time: a timestamp without an offset is UTC), and what an action
+-- says of a showing's outcome (showing_outcome).  ingest() is redefined
+-- on them, with a fast path for the common case and the forms a Rails
+-- sender uses read as the document means them; the views that read
+-- outcomes, order events or parse timestamps are redefined on them too,
+-- and a past showing never confirmed is "expired", not "completed".
 BEGIN;
 
 -- The order of events (README, "Order of events"): event.id as a number
@@ -140,7 +143,8 @@ BEGIN
 			    ELSE s.last_event_created_at END,
 			now()
 		    FROM (SELECT coalesce(merged,
-			s.snapshot || excluded.snapshot) AS snap) m,
+			s.snapshot || excluded.snapshot) AS snap
+			OFFSET 0) m,	-- merged once, not in each field
 			showing_record(m.snap) f)
 		WHERE merged IS NOT NULL
 		    OR event_key(excluded.last_ord_num,
