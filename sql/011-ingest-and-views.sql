@@ -14,6 +14,11 @@ BEGIN;
 -- when it is all digits, then created_at, then the id byte by byte; a
 -- missing number or time sorts first.  Compare keys with < and >, sort
 -- with ORDER BY event_key(...).
+--
+-- The functions that name objects of the schema have SQL-standard bodies
+-- (RETURN ...): the names are resolved when they are created, so that a
+-- reader who qualifies the views' names instead of setting search_path
+-- can use them, and the planner still inlines them.
 CREATE TYPE event_key AS (
 	num	numeric,
 	at	timestamptz,
@@ -23,10 +28,8 @@ CREATE TYPE event_key AS (
 CREATE FUNCTION event_key(p_num numeric, p_at timestamptz, p_id text)
 RETURNS event_key
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $fn$
-	SELECT ROW(coalesce(p_num, -1), coalesce(p_at, '-infinity'),
-	    p_id)::event_key
-$fn$;
+RETURN ROW(coalesce(p_num, -1), coalesce(p_at, '-infinity'),
+    p_id)::event_key;
 COMMENT ON FUNCTION event_key(numeric, timestamptz, text) IS
     'The ordering key of an event, from events (ord_num, created_at, id).';
 
@@ -50,8 +53,7 @@ COMMENT ON FUNCTION utc_time(text) IS
 -- an offset are read in the session's time zone: ingest() runs in UTC.
 CREATE FUNCTION showing_record(p jsonb) RETURNS showing_fields
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $fn$
-	SELECT jsonb_populate_record(NULL::showing_fields,
+RETURN jsonb_populate_record(NULL::showing_fields,
 	    p - array_remove(ARRAY[
 		CASE WHEN p->>'created_at' = '' THEN 'created_at' END,
 		CASE WHEN p->>'showtime' = '' THEN 'showtime' END,
@@ -70,8 +72,7 @@ AS $fn$
 		    THEN jsonb_build_object('is_self_show',
 			'not a boolean: ' || (p->>'is_self_show'))
 		ELSE '{}'::jsonb
-		END)
-$fn$;
+		END);
 COMMENT ON FUNCTION showing_record(jsonb) IS
     'The showing_fields of a showing object (run in UTC, as ingest() does).';
 
@@ -198,10 +199,7 @@ CREATE INDEX events_outcome_idx ON events (showing_uid)
 -- every timestamp here.
 CREATE OR REPLACE FUNCTION as_of() RETURNS timestamptz
 LANGUAGE sql STABLE
-AS $fn$
-	SELECT coalesce(utc_time(current_setting('showmojo.as_of', true)),
-	    now())
-$fn$;
+RETURN coalesce(utc_time(current_setting('showmojo.as_of', true)), now());
 
 -- One row per showing, in the showing's local time, with a derived status.
 -- Status, first rule that holds:
