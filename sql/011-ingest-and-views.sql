@@ -51,10 +51,13 @@ COMMENT ON FUNCTION utc_time(text) IS
 -- (22P02).  Numbers where text belongs (ids) become their decimal text,
 -- the offset as a string of an integer its number.  Timestamps without
 -- an offset are read in the session's time zone: ingest() runs in UTC.
-CREATE FUNCTION showing_record(p jsonb) RETURNS showing_fields
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN jsonb_populate_record(NULL::showing_fields,
-	    p - array_remove(ARRAY[
+-- showing_normalised rewrites the first two forms; showing_record types
+-- the fields.
+CREATE FUNCTION showing_normalised(p jsonb) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $fn$
+BEGIN
+	RETURN p - array_remove(ARRAY[
 		CASE WHEN p->>'created_at' = '' THEN 'created_at' END,
 		CASE WHEN p->>'showtime' = '' THEN 'showtime' END,
 		CASE WHEN p->>'confirmed_at' = '' THEN 'confirmed_at' END,
@@ -72,7 +75,21 @@ RETURN jsonb_populate_record(NULL::showing_fields,
 		    THEN jsonb_build_object('is_self_show',
 			'not a boolean: ' || (p->>'is_self_show'))
 		ELSE '{}'::jsonb
-		END);
+		END;
+END
+$fn$;
+COMMENT ON FUNCTION showing_normalised(jsonb) IS
+    'A showing object with the forms a Rails sender uses read as the document means them.';
+
+-- showing_normalised runs only for an object that needs it (an empty
+-- string, a string or number for is_self_show): the common object goes
+-- straight to jsonb_populate_record.
+CREATE FUNCTION showing_record(p jsonb) RETURNS showing_fields
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN jsonb_populate_record(NULL::showing_fields,
+    CASE WHEN p @? '$.* ? (@ == "")' OR p @?
+	'$.is_self_show ? (@.type() == "string" || @.type() == "number")'
+    THEN showing_normalised(p) ELSE p END);
 COMMENT ON FUNCTION showing_record(jsonb) IS
     'The showing_fields of a showing object (run in UTC, as ingest() does).';
 
