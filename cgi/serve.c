@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "deliver.h"
@@ -295,7 +296,15 @@ command(int argc, char *argv[], const struct smw_config *cfg,
 	if (strcmp(argv[1], "migrate") == 0 && argc <= 3) {
 		dir = argc == 3 ? argv[2] : cfg->sqldir ? cfg->sqldir :
 		    SMW_SQLDIR;
-		if (smw_store_migrate(&store, dir, &n) != SMW_OK ||
+		/* Not installed yet (a build tree): say how to name sql/. */
+		if (access(dir, R_OK | X_OK) != 0) {
+			smw_log(SMW_LOG_ERR, "migrations directory %s: %s; "
+			    "name the sql/ directory of the source tree: "
+			    "SHOWMOJO_SQLDIR=DIR showmojo-webhook migrate, "
+			    "or showmojo-webhook migrate DIR", dir,
+			    strerror(errno));
+			rc = 1;
+		} else if (smw_store_migrate(&store, dir, &n) != SMW_OK ||
 		    smw_store_version(&store, &version) != SMW_OK)
 			rc = 1;
 		else

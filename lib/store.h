@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * PostgreSQL through libpq: one connection kept for the life of a worker,
- * prepared statements, one transaction per delivery, the quarantine, the
- * health check and migrations.  Knows no yajl and no HTTP.
+ * one transaction per delivery sent as one pipeline (one round trip, safe
+ * behind a transaction pooler), the quarantine, the health check and
+ * migrations.  Knows no yajl and no HTTP.
  *
  * Failures are classified by SQLSTATE class (SPEC "Outcomes"): 22 (data
  * exception), 23 (integrity) and 54 (program limit) fail the same way on
  * every retry and come back as SMW_EINPUT; everything else, a lost
- * connection included, is SMW_EDB: a retry can cure it.
+ * connection included, is SMW_EDB: a retry can cure it.  A failure that
+ * says the connection's state is wrong (26000, 42P05, 0A000, 25P02, a
+ * protocol error) drops the connection and the statement runs once more
+ * on a new one before the call answers.  No wait lasts much longer than
+ * SHOWMOJO_TIMEOUT_MS: the server's timeouts, and the client's deadline
+ * and network limits for a silent network.
  */
 #ifndef SMW_STORE_H
 #define SMW_STORE_H
@@ -26,6 +32,8 @@ struct pg_conn;
 struct smw_store {
 	const struct smw_config	*cfg;
 	struct pg_conn		*conn;
+	unsigned		 timeout_ms;	/* this connection's limit */
+	char			 ingest_sql[192];	/* with the schema */
 	char			 why[512];	/* last failure, for callers */
 };
 
@@ -47,9 +55,10 @@ struct smw_request_meta {
 void smw_store_init(struct smw_store *, const struct smw_config *cfg);
 
 /*
- * Make sure there is a working connection with the statements prepared:
- * reuses the current one unless the server has closed it.  SMW_EDB
- * (logged) when the database cannot be reached.
+ * Make sure there is a working connection: reuses the current one unless
+ * the server has closed it or left it in a transaction.  Nothing is
+ * prepared or set in the session.  SMW_EDB (logged) when the database
+ * cannot be reached, SMW_ECONFIG when SHOWMOJO_SCHEMA is too long.
  */
 enum smw_err smw_store_connect(struct smw_store *) SMW_MUSTCHECK;
 
@@ -98,6 +107,8 @@ enum smw_err smw_store_version(struct smw_store *, int *version)
  * Apply the numbered migrations of sqldir that the database lacks, in
  * order, each in its own transaction, under an advisory lock.  Refuses a
  * database whose encoding is not UTF8.  *applied counts the files applied.
+ * Keeps the lock and the schema's search_path in its session: needs the
+ * database directly or through session pooling, not transaction pooling.
  */
 enum smw_err smw_store_migrate(struct smw_store *, const char *sqldir,
     int *applied) SMW_MUSTCHECK;
