@@ -23,6 +23,10 @@ BEGIN;
 ALTER TABLE showings ADD COLUMN erased_at timestamptz;
 -- When forget() erased the body (then empty) of a quarantined delivery.
 ALTER TABLE quarantine ADD COLUMN erased_at timestamptz;
+-- An erased row keeps no body: one body, one row, among those not erased.
+DROP INDEX quarantine_body_idx;
+CREATE UNIQUE INDEX quarantine_body_idx ON quarantine (body_sha256)
+    WHERE erased_at IS NULL;
 
 -- The showings prune may have to erase, in the order it walks them.
 CREATE INDEX showings_personal_idx ON showings (last_seen_at, uid)
