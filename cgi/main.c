@@ -22,6 +22,7 @@
 #include "http.h"
 #include "log.h"
 #include "sandbox.h"
+#include "commands.h"
 #include "serve.h"
 #include "store.h"
 
