@@ -52,9 +52,11 @@ reset_signals(void)
  * The stop signals (SIGTERM from a service manager or mod_fcgid, SIGUSR1,
  * libfcgi's own) are blocked while a request is in hand, so that no read
  * of its body or write of its answer is interrupted (libfcgi does not
- * retry either), and delivered only inside wait_request(), where ppoll()
- * swaps the mask atomically: a signal sent at any moment is either
- * pending there or already noted.  *wait is the mask to wait with.
+ * retry either), and delivered only inside wait_request(), where
+ * pselect() swaps the mask atomically: a signal sent at any moment is
+ * either pending there or already noted.  A request in hand whose client
+ * stalls holds the worker until the web server gives up on it.  *wait is
+ * the mask to wait with.
  */
 static void
 stop_signals(sigset_t *wait)
@@ -93,8 +95,11 @@ wait_request(FCGX_Request *req, const sigset_t *wait)
 
 	while (!stopping) {
 		fd = req->ipcFd >= 0 ? req->ipcFd : FCGI_LISTENSOCK_FILENO;
-		if (fd >= FD_SETSIZE)
+		if (fd >= FD_SETSIZE) {
+			smw_log(SMW_LOG_ERR, "FastCGI connection on descriptor "
+			    "%d: too high to wait on", fd);
 			return false;
+		}
 		FD_ZERO(&in);
 		FD_SET(fd, &in);
 		if (pselect(fd + 1, &in, NULL, NULL, NULL, wait) < 0) {
