@@ -19,9 +19,10 @@ start_worker() {	# start_worker NAME: a worker on $TMPD/NAME.sock
 		bail "spawn-fcgi failed"
 	PID=$(cat "$TMPD/$1.pid")
 }
-stop_workers() {
-	for p in "$TMPD"/*.pid; do
-		[ -e "$p" ] && kill -KILL "$(cat "$p")" 2>/dev/null
+stop_workers() {	# every worker still there (a pool's file has several)
+	local p
+	for p in $(cat "$TMPD"/*.pid 2>/dev/null); do
+		kill -KILL "$p" 2>/dev/null
 	done
 }
 trap 'stop_workers; cleanup' EXIT
