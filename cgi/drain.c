@@ -106,13 +106,16 @@ drain_some(struct smw_store *store, const struct smw_config *cfg,
 }
 
 int
-drain_command(struct smw_store *store, const struct smw_config *cfg)
+cmd_drain(int argc, char *argv[], struct smw_store *store,
+    const struct smw_config *cfg)
 {
 	struct drained	 c;
 	double		 t0 = smw_now_ms(), s;
 	unsigned long	 n;
 	enum smw_err	 err;
 
+	(void)argc;
+	(void)argv;
 	if (cfg->spool == NULL) {
 		fprintf(stderr, "drain: SHOWMOJO_SPOOL is not set\n");
 		return 2;
@@ -236,7 +239,7 @@ check_figures(int argc, char *argv[], struct smw_store *store,
 	int		 rc = 0;
 	bool		 prom = false;
 
-	for (int i = 2; i < argc; i++) {
+	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--metrics") == 0)
 			prom = true;
 		else if (strcmp(argv[i], "--max-silence") == 0 &&

@@ -18,7 +18,8 @@
  * the live path.  Prints the counts and the rate.  Returns the exit
  * status: 0 when nothing was left for a database failure.
  */
-int drain_command(struct smw_store *, const struct smw_config *);
+int cmd_drain(int argc, char *argv[], struct smw_store *,
+    const struct smw_config *);
 
 /*
  * Between two FastCGI requests: when the spool holds entries and the
@@ -29,10 +30,10 @@ int drain_command(struct smw_store *, const struct smw_config *);
 void drain_tick(struct smw_store *, const struct smw_config *);
 
 /*
- * "check" with argv[2...]: none (print the spool, quarantine and newest
- * delivery figures), "--max-silence HOURS" (also: non-zero when nothing
- * arrived for that long) or "--metrics" (the figures in the Prometheus
- * text format, only them).  Returns the exit status.
+ * "check" with the arguments after it: none (print the spool, quarantine
+ * and newest delivery figures), "--max-silence HOURS" (also: non-zero when
+ * nothing arrived for that long) or "--metrics" (the figures in the
+ * Prometheus text format, only them).  Returns the exit status.
  */
 int check_figures(int argc, char *argv[], struct smw_store *,
     const struct smw_config *);

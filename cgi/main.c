@@ -6,12 +6,16 @@
  * server started the program, because a CGI server may pass a query string
  * as arguments (RFC 3875 4.4).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 
+#include <fastcgi.h>
 #include <fcgiapp.h>
 
 #include "config.h"
@@ -19,6 +23,7 @@
 #include "http.h"
 #include "log.h"
 #include "sandbox.h"
+#include "commands.h"
 #include "serve.h"
 #include "store.h"
 
@@ -44,24 +49,101 @@ reset_signals(void)
 	signal(SIGUSR1, SIG_DFL);
 }
 
-/* Serve FastCGI requests until the socket closes or SIGTERM arrives. */
+/*
+ * The stop signals (SIGTERM from a service manager or mod_fcgid, SIGUSR1,
+ * libfcgi's own) are blocked while a request is in hand, so that no read
+ * of its body or write of its answer is interrupted (libfcgi does not
+ * retry either), and delivered only inside wait_request(), where
+ * pselect() swaps the mask atomically: a signal sent at any moment is
+ * either pending there or already noted.  A request in hand whose client
+ * stalls holds the worker until the web server gives up on it.  *wait is
+ * the mask to wait with.
+ */
+static void
+stop_signals(sigset_t *wait)
+{
+	struct sigaction	 sa;
+	sigset_t		 stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &stop, wait);
+	sigdelset(wait, SIGTERM);
+	sigdelset(wait, SIGUSR1);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/*
+ * Wait until a request may be read, or a stop signal came: true for a
+ * request.  The listening socket is non-blocking, so that a worker woken
+ * for a connection another worker of the pool took gets EAGAIN from
+ * libfcgi's accept and comes back here instead of blocking with the stop
+ * signals masked.  A connection the web server keeps open between
+ * requests (FCGI_KEEP_CONN) is waited on instead of the listening socket:
+ * libfcgi reads the next request from it.
+ */
+static bool
+wait_request(FCGX_Request *req, const sigset_t *wait)
+{
+	fd_set	 in;
+	int	 fd, r;
+
+	while (!stopping) {
+		fd = req->ipcFd >= 0 ? req->ipcFd : FCGI_LISTENSOCK_FILENO;
+		if (fd >= FD_SETSIZE) {
+			smw_log(SMW_LOG_ERR, "FastCGI connection on descriptor "
+			    "%d: too high to wait on", fd);
+			return false;
+		}
+		FD_ZERO(&in);
+		FD_SET(fd, &in);
+		if (pselect(fd + 1, &in, NULL, NULL, NULL, wait) < 0) {
+			if (errno == EINTR)
+				continue;
+			smw_log(SMW_LOG_ERR, "waiting for a request: %s",
+			    strerror(errno));
+			return false;
+		}
+		if ((r = FCGX_Accept_r(req)) >= 0)
+			return true;
+		if (r != -EAGAIN && r != -EWOULDBLOCK && r != -EINTR) {
+			if (r != -EBADF && r != -EINVAL)
+				smw_log(SMW_LOG_ERR, "accepting a request: %s",
+				    strerror(-r));
+			return false;
+		}
+	}
+	return false;
+}
+
+/*
+ * Serve FastCGI requests until the listening socket closes or a stop
+ * signal arrives: a request in hand is answered first, an idle worker
+ * stops at once.
+ */
 static int
 fastcgi(const struct smw_config *cfg, enum smw_err cfg_err)
 {
 	struct smw_store	 store;
 	struct smw_http		 h;
 	FCGX_Request		 req;
-	struct sigaction	 sa;
-	int			 abi;
+	sigset_t		 wait;
+	int			 abi, fl;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);	/* no SA_RESTART: accept returns */
-	signal(SIGPIPE, SIG_IGN);
-
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, 0,
-	    FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	stop_signals(&wait);
+	if ((fl = fcntl(FCGI_LISTENSOCK_FILENO, F_GETFL)) < 0 ||
+	    fcntl(FCGI_LISTENSOCK_FILENO, F_SETFL, fl | O_NONBLOCK) < 0) {
+		smw_log(SMW_LOG_ERR, "FastCGI socket: %s", strerror(errno));
+		return 1;
+	}
+	if (FCGX_Init() != 0 ||
+	    FCGX_InitRequest(&req, FCGI_LISTENSOCK_FILENO, 0) != 0) {
 		smw_log(SMW_LOG_ERR, "FastCGI initialisation failed");
 		return 1;
 	}
@@ -73,13 +155,15 @@ fastcgi(const struct smw_config *cfg, enum smw_err cfg_err)
 	if (cfg_err == SMW_OK && smw_store_connect(&store) != SMW_OK)
 		smw_log(SMW_LOG_WARN, "starting without a database "
 		    "connection; each request tries again");
-	while (!stopping && FCGX_Accept_r(&req) >= 0) {
+	while (wait_request(&req, &wait)) {
 		memset(&h, 0, sizeof(h));
 		h.fcgx = &req;
 		serve(&h, cfg, cfg_err, &store);
 		FCGX_Finish_r(&req);
 		drain_tick(&store, cfg);
 	}
+	if (stopping)
+		smw_log(SMW_LOG_INFO, "stop signal: exiting");
 	smw_store_free(&store);
 	FCGX_Free(&req, 1);
 	return 0;

@@ -87,7 +87,8 @@ option_value(int argc, char *argv[], int *i, const char *opt)
 }
 
 int
-forget(int argc, char *argv[], struct smw_store *store)
+cmd_forget(int argc, char *argv[], struct smw_store *store,
+    const struct smw_config *cfg)
 {
 	struct smw_buf		 lists[SEL__MAX];
 	struct smw_erasure	 e;
@@ -98,7 +99,8 @@ forget(int argc, char *argv[], struct smw_store *store)
 
 	for (k = 0; k < SEL__MAX; k++)
 		smw_buf_init(&lists[k], SELECTORS_MAX);
-	for (int i = 1; i < argc; i++) {
+	(void)cfg;
+	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--dry-run") == 0) {
 			dry_run = true;
 			continue;
@@ -189,7 +191,8 @@ progress(bool tty, const struct smw_erasure *sum, const char *end)
 }
 
 int
-prune(int argc, char *argv[], struct smw_store *store)
+cmd_prune(int argc, char *argv[], struct smw_store *store,
+    const struct smw_config *cfg)
 {
 	struct smw_erasure	 sum;
 	char			*cursor = NULL, *end;
@@ -198,11 +201,12 @@ prune(int argc, char *argv[], struct smw_store *store)
 	long long		 deleted;
 	long			 days;
 	unsigned long		 batches = 0;
-	int			 limit = BATCH_FIRST, i = 1, rc = 1;
+	int			 limit = BATCH_FIRST, i = 0, rc = 1;
 	bool			 tty = isatty(STDERR_FILENO);
 
+	(void)cfg;
 	memset(&sum, 0, sizeof(sum));
-	if (argc != 2 && argc != 3)
+	if (argc != 1 && argc != 2)
 		return prune_usage();
 	if ((v = option_value(argc, argv, &i, "--personal-older-than")) ==
 	    NULL || i != argc - 1)

@@ -3,22 +3,26 @@
 #ifndef SMW_PRIVACY_H
 #define SMW_PRIVACY_H
 
+#include "config.h"
 #include "store.h"
 
 /*
  * showmojo-webhook forget [--dry-run] --email ADDR | --phone NUMBER |
- * --showing UID ...: argv[0] is "forget".  Prints the rows changed per
- * table.  Returns the exit status: 0 done (or nothing to do), 1 the
- * database failed (nothing changed), 2 wrong arguments.
+ * --showing UID ...: argv holds the arguments after "forget".  Prints the
+ * rows changed per table.  Returns the exit status: 0 done (or nothing to
+ * do), 1 the database failed (nothing changed), 2 wrong arguments.
  */
-int forget(int argc, char *argv[], struct smw_store *);
+int cmd_forget(int argc, char *argv[], struct smw_store *,
+    const struct smw_config *);
 
 /*
- * showmojo-webhook prune --personal-older-than DAYS: argv[0] is "prune".
+ * showmojo-webhook prune --personal-older-than DAYS: argv holds the
+ * arguments after "prune".
  * Prints the rows changed per table, the number of batches and the
  * longest; progress on stderr when it is a terminal.  Returns 0 done, 1
  * the database failed (the batches before stay done), 2 wrong arguments.
  */
-int prune(int argc, char *argv[], struct smw_store *);
+int cmd_prune(int argc, char *argv[], struct smw_store *,
+    const struct smw_config *);
 
 #endif

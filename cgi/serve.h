@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The request handler and the operator commands of the program. */
+/* The request handler: one CGI or FastCGI request, answered and logged. */
 #ifndef SMW_SERVE_H
 #define SMW_SERVE_H
 
@@ -13,9 +13,5 @@
  */
 void serve(struct smw_http *, const struct smw_config *, enum smw_err cfg_err,
     struct smw_store *);
-
-/* Run an operator subcommand; returns the exit status. */
-int command(int argc, char *argv[], const struct smw_config *,
-    enum smw_err cfg_err);
 
 #endif

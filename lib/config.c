@@ -5,6 +5,7 @@
  * are never logged.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,9 +200,15 @@ smw_config_load(struct smw_config *c)
 	}
 
 	n = c->max_body;
-	if ((err = env_number("SHOWMOJO_MAX_BODY", 1, 1024ULL * 1024 * 1024,
-	    &n)) != SMW_OK)
+	if ((err = env_number("SHOWMOJO_MAX_BODY", 1, ULLONG_MAX, &n)) !=
+	    SMW_OK)
 		return err;
+	if (n > SMW_MAX_BODY_CAP) {
+		smw_log(SMW_LOG_ERR, "SHOWMOJO_MAX_BODY=%llu: at most %d bytes "
+		    "(64 MiB), so that PostgreSQL can store or quarantine "
+		    "every delivery accepted", n, SMW_MAX_BODY_CAP);
+		return SMW_ECONFIG;
+	}
 	c->max_body = n;
 	n = c->timeout_ms;
 	if ((err = env_number("SHOWMOJO_TIMEOUT_MS", 0, 3600000, &n)) !=

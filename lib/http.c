@@ -33,9 +33,25 @@ static const struct {
 	[SMW_ETOOBIG] = { 413, "Content Too Large" },
 	[SMW_EDB] = { 500, "Internal Server Error" },
 	[SMW_ECONFIG] = { 503, "Service Unavailable" },
-	[SMW_ESYS] = { 400, "Bad Request" },
-	[SMW_EMETHOD] = { 405, "Method Not Allowed" },
+	[SMW_ESYS] = { 500, "Internal Server Error" },
+	[SMW_EGONE] = { 400, "Bad Request" },
+	[SMW_EUNAVAIL] = { 503, "Service Unavailable" },
 };
+
+/*
+ * Methods (RFC 9110 9.3): POST delivers, GET and HEAD ask for health; any
+ * other is answered 405 with an Allow header naming these (15.5.6).
+ */
+static const struct {
+	const char		*name;
+	enum smw_http_method	 method;
+} methods[] = {
+	{ "POST", SMW_HTTP_POST },
+	{ "GET", SMW_HTTP_HEALTH },
+	{ "HEAD", SMW_HTTP_HEALTH },
+};
+#define METHOD_405	"Method Not Allowed"
+#define METHOD_ALLOW	"Allow: GET, HEAD, POST\r\n"
 
 int
 smw_http_status(enum smw_err e)
@@ -51,6 +67,18 @@ smw_http_env(const struct smw_http *h, const char *name)
 	if (h->fcgx != NULL)
 		return FCGX_GetParam(name, h->fcgx->envp);
 	return getenv(name);
+}
+
+enum smw_http_method
+smw_http_method(const struct smw_http *h)
+{
+	const char	*m = smw_http_env(h, "REQUEST_METHOD");
+
+	for (size_t i = 0; m != NULL && i < sizeof(methods) /
+	    sizeof(methods[0]); i++)
+		if (strcmp(m, methods[i].name) == 0)
+			return methods[i].method;
+	return SMW_HTTP_OTHER;
 }
 
 /* Up to n bytes of body; 0 at its end, -1 on error. */
@@ -120,14 +148,14 @@ smw_http_read_body(struct smw_http *h, size_t max,
 		if ((r = body_read(h, chunk, n)) < 0) {
 			smw_log(SMW_LOG_WARN, "reading body: %s",
 			    h->fcgx ? "stream error" : strerror(errno));
-			return SMW_ESYS;
+			return SMW_EGONE;
 		}
 		if (r == 0) {
 			if (to_eof)
 				break;
 			smw_log(SMW_LOG_WARN, "body ended after %llu of %llu "
 			    "bytes: client went away", h->body_read, want);
-			return SMW_ESYS;
+			return SMW_EGONE;
 		}
 		h->body_read += r;
 		if (to_eof && h->body_read > max)
@@ -189,9 +217,10 @@ out(struct smw_http *h, const char *s, size_t n)
 	}
 }
 
-void
-smw_http_respond(struct smw_http *h, enum smw_err err, const char *headers,
-    const char *body)
+/* Status line, headers (each ending in "\r\n", may be NULL) and body. */
+static void
+respond(struct smw_http *h, int code, const char *reason,
+    const char *headers, const char *body)
 {
 	char		 head[256];
 	const char	*method = smw_http_env(h, "REQUEST_METHOD");
@@ -200,12 +229,10 @@ smw_http_respond(struct smw_http *h, enum smw_err err, const char *headers,
 	if (h->responded)
 		return;
 	h->responded = true;
-	if ((unsigned)err >= SMW_ERR__MAX)
-		err = SMW_EDB;
+	h->status = code;
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
 	    "Content-Type: application/json\r\n"
-	    "Cache-Control: no-store\r\n", statuses[err].code,
-	    statuses[err].reason);
+	    "Cache-Control: no-store\r\n", code, reason);
 	out(h, head, (size_t)n);
 	if (headers != NULL)
 		out(h, headers, strlen(headers));
@@ -214,6 +241,22 @@ smw_http_respond(struct smw_http *h, enum smw_err err, const char *headers,
 		out(h, body, strlen(body));
 		out(h, "\n", 1);
 	}
+}
+
+void
+smw_http_respond(struct smw_http *h, enum smw_err err, const char *headers,
+    const char *body)
+{
+	if ((unsigned)err >= SMW_ERR__MAX)
+		err = SMW_EDB;
+	respond(h, statuses[err].code, statuses[err].reason, headers, body);
+}
+
+void
+smw_http_refuse_method(struct smw_http *h)
+{
+	respond(h, 405, METHOD_405, METHOD_ALLOW,
+	    "{\"error\":\"method not allowed\"}");
 }
 
 enum smw_err

@@ -17,6 +17,7 @@ struct FCGX_Request;
 struct smw_http {
 	struct FCGX_Request	*fcgx;	/* NULL: plain CGI on stdin/stdout */
 	bool			 responded;
+	int			 status;	/* the status sent, once sent */
 	unsigned long long	 body_read;	/* bytes of body read so far */
 };
 
@@ -26,6 +27,17 @@ int smw_http_status(enum smw_err);
 /* A request variable (CONTENT_LENGTH, HTTP_AUTHORIZATION, ...) or NULL. */
 const char *smw_http_env(const struct smw_http *, const char *name);
 
+/* What a request's method asks for. */
+enum smw_http_method {
+	SMW_HTTP_POST,		/* a delivery */
+	SMW_HTTP_HEALTH,	/* GET or HEAD: the health check */
+	SMW_HTTP_OTHER,		/* not served: see smw_http_refuse_method */
+	SMW_HTTP__MAX
+};
+
+/* The request's REQUEST_METHOD, classified; SMW_HTTP_OTHER when absent. */
+enum smw_http_method smw_http_method(const struct smw_http *);
+
 /*
  * Read the body, handing it to sink(ctx, data, len) chunk by chunk.
  * CONTENT_LENGTH is checked against max before anything is read: more is
@@ -34,8 +46,9 @@ const char *smw_http_env(const struct smw_http *, const char *name);
  * capped), and so is a CGI body that came with HTTP_TRANSFER_ENCODING
  * (Apache's mod_cgi and mod_cgid pass a chunked body on stdin without
  * CONTENT_LENGTH); any other CGI body is empty.  SMW_EINPUT for a malformed
- * CONTENT_LENGTH, SMW_ESYS when the body ends early (the client went
- * away); a sink's failure is returned as it is.  Failures are logged.
+ * CONTENT_LENGTH, SMW_EGONE when the body ends early or cannot be read
+ * (the client went away); a sink's failure is returned as it is.
+ * Failures are logged.
  */
 enum smw_err smw_http_read_body(struct smw_http *, size_t max,
     enum smw_err (*sink)(void *, const char *, size_t), void *ctx)
@@ -59,10 +72,18 @@ void smw_http_respond(struct smw_http *, enum smw_err err,
     const char *headers, const char *body);
 
 /*
+ * Answer a method that is not served: 405 with the Allow header (RFC
+ * 9110 15.5.6) and a short JSON body.  Only the first answer per request
+ * is written, as with smw_http_respond.
+ */
+void smw_http_refuse_method(struct smw_http *);
+
+/*
  * Append s (len bytes of UTF-8) to b as the inside of a JSON string.
- * Same codes as smw_buf_append.
+ * Same codes as smw_buf_append; a failure is also kept in b (see
+ * smw_buf_err), so a builder may check once at the end.
  */
 enum smw_err smw_http_json_escape(struct smw_buf *, const char *s,
-    size_t len) SMW_MUSTCHECK;
+    size_t len);
 
 #endif

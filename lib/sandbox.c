@@ -2,12 +2,14 @@
 /*
  * Landlock through its system calls (no library): a ruleset that handles
  * every write-like filesystem right, TCP bind and, where the kernel knows
- * them, scopes — with no rule granting any of them back.  Rights the
+ * it, the signal scope, with no rule granting any of them back.  Rights the
  * running kernel does not know are left out, so one binary works from ABI
  * 1 upwards.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -17,6 +19,35 @@
 
 #include "log.h"
 #include "sandbox.h"
+
+/*
+ * What the running kernel offers is asked at run time, but the build
+ * machine's <linux/landlock.h> may be older than the kernel (Debian 12's
+ * names ABI 1 and 2 only): the later rights and scopes are named here with
+ * the kernel's values, which are a stable ABI.
+ */
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#define LANDLOCK_ACCESS_FS_REFER	(1ULL << 13)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE	(1ULL << 14)
+#endif
+#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
+#define LANDLOCK_ACCESS_NET_BIND_TCP	(1ULL << 0)
+#endif
+#ifndef LANDLOCK_SCOPE_SIGNAL
+#define LANDLOCK_SCOPE_SIGNAL		(1ULL << 1)
+#endif
+
+/*
+ * struct landlock_ruleset_attr as of ABI 6; a kernel of an older ABI is
+ * given only the fields it knows (the size says which).
+ */
+struct ruleset_attr {
+	uint64_t	 handled_access_fs;
+	uint64_t	 handled_access_net;	/* ABI 4 */
+	uint64_t	 scoped;		/* ABI 6 */
+};
 
 /* Filesystem rights denied, by the ABI version that introduced them. */
 static const struct {
@@ -29,12 +60,8 @@ static const struct {
 	    LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |
 	    LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
 	    LANDLOCK_ACCESS_FS_MAKE_SYM },
-#ifdef LANDLOCK_ACCESS_FS_REFER
 	{ 2, LANDLOCK_ACCESS_FS_REFER },
-#endif
-#ifdef LANDLOCK_ACCESS_FS_TRUNCATE
 	{ 3, LANDLOCK_ACCESS_FS_TRUNCATE },
-#endif
 };
 
 /*
@@ -73,8 +100,9 @@ allow_spool(int ruleset, unsigned long long handled, const char *dir)
 int
 smw_sandbox_enter(const char *spool)
 {
-	struct landlock_ruleset_attr	 attr;
-	int				 abi, fd;
+	struct ruleset_attr	 attr;
+	size_t			 size;
+	int			 abi, fd;
 
 	abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION);
@@ -84,19 +112,24 @@ smw_sandbox_enter(const char *spool)
 		return 0;
 	}
 	memset(&attr, 0, sizeof(attr));
+	size = offsetof(struct ruleset_attr, handled_access_net);
 	for (size_t i = 0; i < sizeof(fs_rights) / sizeof(fs_rights[0]); i++)
 		if (fs_rights[i].abi <= abi)
 			attr.handled_access_fs |= fs_rights[i].rights;
-#ifdef LANDLOCK_ACCESS_NET_BIND_TCP
-	if (abi >= 4)
+	if (abi >= 4) {
 		attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP;
-#endif
-#ifdef LANDLOCK_SCOPE_SIGNAL
-	if (abi >= 6)
-		attr.scoped = LANDLOCK_SCOPE_SIGNAL |
-		    LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
-#endif
-	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+		size = offsetof(struct ruleset_attr, scoped);
+	}
+	/*
+	 * Signals only: scoping abstract unix sockets too would forbid
+	 * connecting to a PostgreSQL that listens on one
+	 * (unix_socket_directories = '@name', PostgreSQL 14 and later).
+	 */
+	if (abi >= 6) {
+		attr.scoped = LANDLOCK_SCOPE_SIGNAL;
+		size = sizeof(attr);
+	}
+	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
 	if (fd < 0) {
 		smw_log(SMW_LOG_ERR, "sandbox: landlock_create_ruleset: %s",
 		    strerror(errno));

@@ -4,7 +4,8 @@
  * once entered, the process can read files but create, write, truncate,
  * remove or execute none, bind no TCP port and (Landlock ABI 6 and later)
  * signal no process outside itself.  Files already open (stderr, the
- * FastCGI socket) and connections to PostgreSQL are unaffected.  It is
+ * FastCGI socket) and connections to PostgreSQL (TCP, a unix socket by
+ * path or by abstract name) are unaffected.  It is
  * defence in depth under the service manager's own sandbox.
  */
 #ifndef SMW_SANDBOX_H

@@ -21,7 +21,8 @@ static const char *const err_names[SMW_ERR__MAX] = {
 	[SMW_EDB] = "database unavailable",
 	[SMW_ECONFIG] = "configuration",
 	[SMW_ESYS] = "system error",
-	[SMW_EMETHOD] = "method not allowed",
+	[SMW_EGONE] = "client went away",
+	[SMW_EUNAVAIL] = "not ready",
 };
 
 const char *
@@ -82,6 +83,7 @@ smw_buf_init(struct smw_buf *b, size_t max)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max;
+	b->err = SMW_OK;
 }
 
 enum smw_err
@@ -90,8 +92,10 @@ smw_buf_append(struct smw_buf *b, const void *p, size_t n)
 	size_t	 need, cap;
 	char	*d;
 
+	if (b->err != SMW_OK)
+		return b->err;
 	if (n > b->max - b->len)
-		return SMW_ETOOBIG;
+		return b->err = SMW_ETOOBIG;
 	need = b->len + n + 1;
 	if (need > b->cap) {
 		cap = b->cap ? b->cap : 256;
@@ -101,7 +105,7 @@ smw_buf_append(struct smw_buf *b, const void *p, size_t n)
 		if (cap - 1 > b->max)
 			cap = b->max + 1;
 		if ((d = smw_realloc(b->data, cap)) == NULL)
-			return SMW_ENOMEM;
+			return b->err = SMW_ENOMEM;
 		b->data = d;
 		b->cap = cap;
 	}
@@ -113,9 +117,24 @@ smw_buf_append(struct smw_buf *b, const void *p, size_t n)
 }
 
 void
+smw_buf_puts(struct smw_buf *b, const char *s)
+{
+	/* The failure, if any, stays in b for smw_buf_err. */
+	if (smw_buf_append(b, s, strlen(s)) != SMW_OK)
+		return;
+}
+
+enum smw_err
+smw_buf_err(const struct smw_buf *b)
+{
+	return b->err;
+}
+
+void
 smw_buf_reset(struct smw_buf *b)
 {
 	b->len = 0;
+	b->err = SMW_OK;
 	if (b->data != NULL)
 		b->data[0] = '\0';
 }
@@ -128,6 +147,7 @@ smw_buf_free(struct smw_buf *b)
 	smw_free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->err = SMW_OK;
 }
 
 bool

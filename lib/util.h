@@ -21,8 +21,9 @@ enum smw_err {
 	SMW_ETOOBIG,	/* a limit was exceeded */
 	SMW_EDB,	/* database failure that a retry can cure */
 	SMW_ECONFIG,	/* the configuration does not allow the request */
-	SMW_ESYS,	/* system call failed, client went away */
-	SMW_EMETHOD,	/* HTTP method not served */
+	SMW_ESYS,	/* a system call failed (a file, a directory) */
+	SMW_EGONE,	/* the client went away: its input ended or broke */
+	SMW_EUNAVAIL,	/* not ready: database unreachable or out of date */
 	SMW_ERR__MAX
 };
 
@@ -44,13 +45,16 @@ char *smw_strndup(const char *, size_t);
 /*
  * A growable buffer that never grows past max bytes.  The data is always
  * NUL-terminated (the NUL is not counted in len and does not count
- * against max).
+ * against max).  The first failed append is remembered (err) and every
+ * later append does nothing and fails the same way, so that a builder
+ * appends piece after piece and checks once, with smw_buf_err, at the end.
  */
 struct smw_buf {
-	char	*data;
-	size_t	 len;
-	size_t	 cap;
-	size_t	 max;
+	char		*data;
+	size_t		 len;
+	size_t		 cap;
+	size_t		 max;
+	enum smw_err	 err;	/* first failure; SMW_OK while none */
 };
 
 /* Empty buffer that may grow to max bytes; allocates nothing yet. */
@@ -58,12 +62,23 @@ void smw_buf_init(struct smw_buf *, size_t max);
 
 /*
  * Append len bytes.  SMW_ETOOBIG when the result would exceed max,
- * SMW_ENOMEM when allocation fails; the buffer is unchanged in both cases.
+ * SMW_ENOMEM when allocation fails; the buffer is unchanged in both cases
+ * and remembers the failure.  After a failure, returns it again and
+ * appends nothing until smw_buf_reset.
  */
 enum smw_err smw_buf_append(struct smw_buf *, const void *, size_t)
     SMW_MUSTCHECK;
 
-/* Forget the contents, keep the allocation. */
+/*
+ * Append the string s (without its NUL), as smw_buf_append, for builders
+ * that check smw_buf_err once at the end.
+ */
+void smw_buf_puts(struct smw_buf *, const char *s);
+
+/* The first failure of an append since init or reset, or SMW_OK. */
+enum smw_err smw_buf_err(const struct smw_buf *);
+
+/* Forget the contents and any failure, keep the allocation. */
 void smw_buf_reset(struct smw_buf *);
 
 /* Release the allocation; accepts NULL, may be called twice. */

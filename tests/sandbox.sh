@@ -41,6 +41,13 @@ is "$(in_process "$pid" "(int)open(\"/etc/hostname\", 0, 0) >= 0")" 1 \
 	"the worker can still read"
 is "$(in_process "$pid" "(int)system(\"touch $TMPD/ran\")")" 32512 \
 	"the worker cannot run a program"
+sleep 60 &
+target=$!
+is "$(in_process "$pid" "(int)kill($target, 0)")" -1 \
+	"the worker cannot signal a process outside its sandbox"
+kill -0 "$target"
+ok $? "the target was untouched (and can be signalled from outside)"
+kill "$target"
 ok "$([ -e "$TMPD/created" ] || [ -e "$TMPD/ran" ] || [ -s "$TMPD/existing" ]; echo $(( $? == 0 )))" \
 	"nothing was created or written"
 "$top_builddir/tests/tools/fcgi-load" "$TMPD/w.sock" tok-sandbox "$TMPD/tmpl" 3 100 >/dev/null

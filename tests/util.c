@@ -46,14 +46,18 @@ test_buf(void)
 	is_int(smw_buf_append(&b, "!", 1), SMW_ETOOBIG, "one byte past max");
 	ok(buf_is(&b, "helloworld", 10) && b.data == data && b.cap == cap,
 	    "ETOOBIG: buffer unchanged");
-	is_int(smw_buf_append(&b, "", 0), SMW_OK, "empty append when full");
-	ok(buf_is(&b, "helloworld", 10), "empty append: unchanged");
+	is_int(smw_buf_err(&b), SMW_ETOOBIG, "the failure is remembered");
+	is_int(smw_buf_append(&b, "", 0), SMW_ETOOBIG,
+	    "after a failure even an empty append fails the same way");
+	ok(buf_is(&b, "helloworld", 10), "and changes nothing");
 	smw_buf_reset(&b);
 	ok(b.len == 0 && b.data == data && b.data[0] == '\0',
 	    "reset: empty, allocation kept, NUL-terminated");
+	is_int(smw_buf_err(&b), SMW_OK, "reset: the failure is forgotten");
 	is_int(smw_buf_append(&b, "0123456789x", 11), SMW_ETOOBIG,
 	    "more than max at once");
 	ok(b.len == 0 && b.data[0] == '\0', "ETOOBIG after reset: unchanged");
+	smw_buf_reset(&b);
 	is_int(smw_buf_append(&b, "abc", 3), SMW_OK, "append after reset");
 	ok(buf_is(&b, "abc", 3), "append after reset: contents");
 	smw_buf_free(&b);
@@ -101,6 +105,7 @@ test_buf(void)
 	    "first allocation fails");
 	smw_alloc_fail_at = 0;
 	ok(b.data == NULL && b.len == 0 && b.cap == 0, "ENOMEM: unchanged");
+	smw_buf_reset(&b);
 	is_int(smw_buf_append(&b, big, 200), SMW_OK, "append");
 	data = b.data;
 	cap = b.cap;
@@ -110,8 +115,53 @@ test_buf(void)
 	smw_alloc_fail_at = 0;
 	ok(buf_is(&b, big, 200) && b.data == data && b.cap == cap,
 	    "ENOMEM when growing: unchanged");
-	is_int(smw_buf_append(&b, big + 200, 400), SMW_OK, "then grows");
+	is_int(smw_buf_append(&b, big + 200, 400), SMW_ENOMEM,
+	    "allocation works again, the failure stays");
+	ok(buf_is(&b, big, 200), "and nothing is appended");
+	smw_buf_reset(&b);
+	is_int(smw_buf_append(&b, big, 600), SMW_OK, "after reset it grows");
 	ok(buf_is(&b, big, 600), "grown: contents");
+	smw_buf_free(&b);
+	is_int(smw_buf_err(&b), SMW_OK, "free forgets the failure");
+}
+
+/*
+ * A builder appends piece after piece and checks once: the first failure
+ * is what smw_buf_err says, and nothing after it lands in the buffer, not
+ * even pieces that would fit.
+ */
+static void
+test_buf_builder(void)
+{
+	struct smw_buf	 b;
+
+	smw_buf_init(&b, 12);
+	smw_buf_puts(&b, "{\"a\":");
+	smw_buf_puts(&b, "1}");
+	is_int(smw_buf_err(&b), SMW_OK, "builder: no failure");
+	is_str(b.data, "{\"a\":1}", "builder: contents");
+	smw_buf_puts(&b, "0123456789");
+	is_int(smw_buf_err(&b), SMW_ETOOBIG, "builder: a piece past max");
+	smw_buf_puts(&b, "x");
+	is_int(b.len, 7, "builder: a later piece that fits is not appended");
+	is_str(b.data, "{\"a\":1}", "builder: contents as before the failure");
+	is_int(smw_http_json_escape(&b, "y", 1), SMW_ETOOBIG,
+	    "builder: escape after the failure fails the same way");
+	is_int(b.len, 7, "builder: and appends nothing");
+	smw_buf_free(&b);
+
+	/* The first failure wins: ENOMEM, then a piece too big. */
+	smw_buf_init(&b, 4);
+	smw_alloc_fail_at = 1;
+	smw_buf_puts(&b, "ab");
+	smw_alloc_fail_at = 0;
+	smw_buf_puts(&b, "abcdef");
+	is_int(smw_buf_err(&b), SMW_ENOMEM,
+	    "builder: the first failure is kept");
+	smw_buf_reset(&b);
+	smw_buf_puts(&b, "abcd");
+	is_int(smw_buf_err(&b), SMW_OK, "builder: usable again after reset");
+	is_str(b.data, "abcd", "builder: contents after reset");
 	smw_buf_free(&b);
 }
 
@@ -290,6 +340,7 @@ int
 main(void)
 {
 	test_buf();
+	test_buf_builder();
 	test_ct_equal();
 	test_strndup();
 	test_json_escape();

@@ -172,10 +172,10 @@ deliver(struct smw_http *h, const struct smw_config *cfg,
 	FZ_CHECK(d.body.len <= cfg->max_body, "body kept beyond the limit");
 	if (err != SMW_OK) {
 		FZ_CHECK(err == SMW_EINPUT || err == SMW_ETOOBIG ||
-		    err == SMW_ESYS, "reading the body failed oddly");
+		    err == SMW_EGONE, "reading the body failed oddly");
 		FZ_CHECK(err != SMW_ETOOBIG || (has_cl ? want : blen) >
 		    cfg->max_body, "413 for a body within the limit");
-		FZ_CHECK(err != SMW_ESYS || !has_cl || want > blen,
+		FZ_CHECK(err != SMW_EGONE || !has_cl || want > blen,
 		    "body reported short though it was all there");
 		goto out;
 	}

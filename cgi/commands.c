@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The operator's subcommands.  Each is a function and a line of the
+ * commands table below, which drives both the dispatch and the usage
+ * text: adding a command is writing its function and adding its line.
+ * Commands go through the same delivery and store code as a request.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "deliver.h"
+#include "drain.h"
+#include "log.h"
+#include "privacy.h"
+#include "store.h"
+
+#ifndef SMW_SQLDIR
+#define SMW_SQLDIR "/usr/local/share/showmojo-webhook/sql"
+#endif
+
+/* Read a saved delivery and store it; 0 when stored or already there. */
+static int
+ingest_file(const char *path, struct smw_store *store,
+    const struct smw_config *cfg)
+{
+	struct smw_delivery	 d;
+	FILE			*f;
+	char			 chunk[16384];
+	size_t			 n;
+	enum smw_err		 err;
+	int			 rc = 1;
+
+	if ((f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if ((err = smw_delivery_init(&d, cfg->max_body)) != SMW_OK)
+		goto out;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if ((err = smw_delivery_feed(&d, chunk, n)) != SMW_OK)
+			goto out;
+	if (ferror(f)) {
+		fprintf(stderr, "%s: read error\n", path);
+		goto out;
+	}
+	err = smw_delivery_finish(&d, store, cfg, NULL);
+	if (err == SMW_OK) {
+		printf("%s: %s %s\n", path, smw_outcome_names[d.outcome],
+		    d.ev.ev[SMW_EV_ID].text);
+		rc = 0;
+	}
+out:
+	if (err == SMW_EINPUT)
+		fprintf(stderr, "%s: invalid: %s\n", path, d.why);
+	else if (err != SMW_OK)
+		fprintf(stderr, "%s: not stored: %s\n", path,
+		    smw_err_name(err));
+	smw_delivery_free(&d);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+/*
+ * Re-process the quarantined deliveries not yet replayed, oldest first,
+ * through the same path as a request.  Stored ones are marked replayed;
+ * ones still invalid keep their place with the new reason.  Returns 0 when
+ * none is left pending.
+ */
+static int
+replay(struct smw_store *store, const struct smw_config *cfg)
+{
+	struct smw_delivery	 d;
+	struct smw_buf		 body;
+	char			 result[600];
+	long long		 id = 0;
+	unsigned long		 n[SMW_OUT__MAX] = { 0 };
+	enum smw_err		 err = SMW_OK;
+	bool			 found;
+
+	smw_buf_init(&body, (size_t)1 << 30);
+	for (;;) {
+		if ((err = smw_store_quarantine_next(store, id, &id, &body,
+		    &found)) != SMW_OK || !found)
+			break;
+		if ((err = smw_delivery_init(&d, body.len)) == SMW_OK &&
+		    (err = smw_delivery_feed(&d, body.data, body.len)) ==
+		    SMW_OK)
+			err = smw_delivery_finish(&d, store, cfg, NULL);
+		if (err == SMW_OK)
+			snprintf(result, sizeof(result), "%s",
+			    smw_outcome_names[d.outcome]);
+		else
+			snprintf(result, sizeof(result), "invalid: %s", d.why);
+		if (err == SMW_OK || err == SMW_EINPUT) {
+			n[err == SMW_OK ? d.outcome : SMW_OUT_INVALID]++;
+			printf("quarantine %lld: %s\n", id, result);
+			err = smw_store_quarantine_mark(store, id, result,
+			    err == SMW_OK);
+		}
+		smw_delivery_free(&d);
+		if (err != SMW_OK)
+			break;
+	}
+	smw_buf_free(&body);
+	printf("replay: %lu stored, %lu duplicate, %lu still invalid%s\n",
+	    n[SMW_OUT_STORED], n[SMW_OUT_DUPLICATE], n[SMW_OUT_INVALID],
+	    err != SMW_OK ? "; stopped: database unavailable" : "");
+	return err != SMW_OK || n[SMW_OUT_INVALID] > 0;
+}
+
+/* migrate [SQLDIR]: apply the migrations not yet applied. */
+static int
+cmd_migrate(int argc, char *argv[], struct smw_store *store,
+    const struct smw_config *cfg)
+{
+	const char	*dir;
+	int		 n = 0, version = 0;
+
+	dir = argc == 1 ? argv[0] : cfg->sqldir ? cfg->sqldir : SMW_SQLDIR;
+	/* Not installed yet (a build tree): say how to name sql/. */
+	if (access(dir, R_OK | X_OK) != 0) {
+		smw_log(SMW_LOG_ERR, "migrations directory %s: %s; name the "
+		    "sql/ directory of the source tree: SHOWMOJO_SQLDIR=DIR "
+		    "showmojo-webhook migrate, or showmojo-webhook migrate DIR",
+		    dir, strerror(errno));
+		return 1;
+	}
+	if (smw_store_migrate(store, dir, &n) != SMW_OK ||
+	    smw_store_version(store, &version) != SMW_OK)
+		return 1;
+	printf("migrate: %d applied, schema %s at version %d\n", n,
+	    cfg->schema, version);
+	return 0;
+}
+
+/*
+ * check: the configuration, the database and its schema version, then the
+ * spool's and the database's figures; with options (--max-silence,
+ * --metrics) the figures only (check_figures()).
+ */
+static int
+cmd_check(int argc, char *argv[], struct smw_store *store,
+    const struct smw_config *cfg)
+{
+	const char	*why;
+	int		 rc = 0, version = 0;
+
+	if (argc > 0)
+		return check_figures(argc, argv, store, cfg);
+	if (!smw_config_accepts(cfg, &why)) {
+		printf("configuration: %s\n", why);
+		rc = 1;
+	} else
+		printf("configuration: ok (%s, %zu token(s), max body %zu "
+		    "bytes, invalid deliveries: %s)\n",
+		    cfg->auth_none ? "no authentication" : "bearer token",
+		    cfg->ntokens, cfg->max_body,
+		    cfg->on_invalid == SMW_ON_INVALID_REJECT ? "reject" :
+		    "quarantine");
+	if (smw_store_version(store, &version) != SMW_OK) {
+		printf("database: unreachable (%s)\n", store->why);
+		rc = 1;
+	} else if (version < SMW_SCHEMA_VERSION) {
+		printf("database: schema %s at version %d, needs %d: run "
+		    "\"showmojo-webhook migrate\"\n", cfg->schema, version,
+		    SMW_SCHEMA_VERSION);
+		rc = 1;
+	} else
+		printf("database: ok, schema %s at version %d\n", cfg->schema,
+		    version);
+	return rc | check_figures(argc, argv, store, cfg);
+}
+
+/* ingest FILE...: store saved deliveries; 0 when all are stored. */
+static int
+cmd_ingest(int argc, char *argv[], struct smw_store *store,
+    const struct smw_config *cfg)
+{
+	int	 rc = 0;
+
+	for (int i = 0; i < argc; i++)
+		rc |= ingest_file(argv[i], store, cfg);
+	return rc;
+}
+
+/* replay: re-process the quarantined deliveries. */
+static int
+cmd_replay(int argc, char *argv[], struct smw_store *store,
+    const struct smw_config *cfg)
+{
+	(void)argc;
+	(void)argv;
+	return replay(store, cfg);
+}
+
+/*
+ * The commands: name, arguments as the usage shows them, how many
+ * arguments it takes (max -1: no limit), the function, which gets the
+ * arguments after the name, and its help line.
+ */
+static const struct {
+	const char	*name;
+	const char	*args;
+	int		 min, max;
+	int		(*run)(int, char *[], struct smw_store *,
+			    const struct smw_config *);
+	const char	*help;
+} commands[] = {
+	{ "migrate", "[SQLDIR]", 0, 1, cmd_migrate,
+	    "create or upgrade the schema (harmless twice)" },
+	{ "check", "[--max-silence HOURS] [--metrics]", 0, 3, cmd_check,
+	    "configuration, database, schema, spool; monitoring" },
+	{ "ingest", "FILE...", 1, -1, cmd_ingest,
+	    "store saved deliveries (backfill)" },
+	{ "replay", "", 0, 0, cmd_replay,
+	    "re-process quarantined deliveries" },
+	{ "drain", "", 0, 0, cmd_drain,
+	    "store what the spool holds" },
+	{ "forget", "[--dry-run] --email ADDR | --phone NUMBER | "
+	    "--showing UID...", 1, -1, cmd_forget,
+	    "erase one person's personal data everywhere" },
+	{ "prune", "--personal-older-than DAYS", 1, 2, cmd_prune,
+	    "erase personal data older than DAYS, in batches" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static int
+usage(void)
+{
+	char	 line[120];
+
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		snprintf(line, sizeof(line), "%s %s", commands[i].name,
+		    commands[i].args);
+		/* A long synopsis has its help on the next line. */
+		fprintf(stderr, "%s showmojo-webhook %-18s%s%s\n",
+		    i == 0 ? "usage:" : "      ", line,
+		    strlen(line) > 18 ? "\n                                    "
+		    "     " : " ", commands[i].help);
+	}
+	fputs("Run by a web server (CGI or FastCGI) it serves deliveries.\n",
+	    stderr);
+	return 2;
+}
+
+int
+command(int argc, char *argv[], const struct smw_config *cfg,
+    enum smw_err cfg_err)
+{
+	struct smw_store	 store;
+	size_t			 i;
+	int			 n = argc - 2, rc;
+
+	if (argc < 2)
+		return usage();
+	if (cfg_err != SMW_OK) {
+		fprintf(stderr, "configuration is invalid: %s\n",
+		    smw_err_name(cfg_err));
+		return 2;
+	}
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			break;
+	if (i == NCOMMANDS || n < commands[i].min ||
+	    (commands[i].max >= 0 && n > commands[i].max))
+		return usage();
+	smw_store_init(&store, cfg);
+	rc = commands[i].run(n, argv + 2, &store, cfg);
+	smw_store_free(&store);
+	return rc;
+}

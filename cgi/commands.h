@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The operator's subcommands (migrate, check, ingest, replay), run from a
+ * shell.  One table in commands.c names each with its arguments, the
+ * function that runs it and a line of help; dispatch and the usage text
+ * both come from it.
+ */
+#ifndef SMW_COMMANDS_H
+#define SMW_COMMANDS_H
+
+#include "config.h"
+
+/*
+ * Run the subcommand named by argv[1] with its arguments; returns the
+ * process's exit status: the command's own, or 2 for a missing or unknown
+ * command, wrong arguments (after printing the usage) or an invalid
+ * configuration (cfg_err, the result of loading cfg, not SMW_OK).
+ */
+int command(int argc, char *argv[], const struct smw_config *,
+    enum smw_err cfg_err);
+
+#endif
