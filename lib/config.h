@@ -32,6 +32,7 @@ struct smw_config {
 	char			*schema;
 	unsigned		 timeout_ms;	/* statement and lock timeout */
 	char			*sqldir;	/* migrations; NULL: built-in */
+	bool			 strict;	/* SHOWMOJO_STRICT=1 */
 };
 
 /* Defaults, nothing allocated.  Pair with smw_config_free. */
