@@ -22,9 +22,17 @@
 static const char sql_ingest[] =
     "SELECT ingest($1::jsonb)";
 static const char sql_quarantine[] =
-    "INSERT INTO quarantine (reason, body, event_id, remote_addr,"
+    "INSERT INTO quarantine AS q (reason, body, event_id, remote_addr,"
     " content_type, user_agent, request_uri)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+    " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    " ON CONFLICT (body_sha256) DO UPDATE SET"
+    " deliveries = q.deliveries + 1, last_received_at = now(),"
+    " reason = excluded.reason, event_id = excluded.event_id,"
+    " remote_addr = excluded.remote_addr,"
+    " content_type = excluded.content_type,"
+    " user_agent = excluded.user_agent, request_uri = excluded.request_uri,"
+    " replayed_at = NULL, replay_result = NULL"
+    " RETURNING id";
 static const char sql_quarantine_next[] =
     "SELECT id::text AS qid, body FROM quarantine"
     " WHERE replayed_at IS NULL AND id > $1::bigint ORDER BY id LIMIT 1";

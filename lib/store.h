@@ -19,7 +19,7 @@
 #include "util.h"
 
 /* The highest migration in sql/ this program needs. */
-#define SMW_SCHEMA_VERSION 10
+#define SMW_SCHEMA_VERSION 12
 
 struct pg_conn;
 

@@ -28,13 +28,14 @@ for v in $(compgen -e); do
 	esac
 done
 
-# state RESPONSE-BODY EVENT-ID: "events quarantine|last reason|body is
-# JSON|rows with that event id"
+# state RESPONSE-BODY EVENT-ID: "events quarantined-deliveries|last
+# reason|body is JSON|rows with that event id"
 state() {
 	psql -X -Atq -v ON_ERROR_STOP=1 -v body="$1" -v id="$2" <<-'EOF'
 	select (select count(*) from showmojo.events) || ' ' ||
-		(select count(*) from showmojo.quarantine),
-		(select reason from showmojo.quarantine order by id desc limit 1),
+		(select coalesce(sum(deliveries), 0) from showmojo.quarantine),
+		(select reason from showmojo.quarantine
+		    order by last_received_at desc, id desc limit 1),
 		public.smw_is_json(:'body'),
 		(select count(*) from showmojo.events where id = :'id');
 	EOF

@@ -135,7 +135,7 @@ for f in "$VIEWS"/[0-9][0-9]-*.json; do
 	*) bad="$bad $(basename "$f"):$STATUS:$BODY" ;;
 	esac
 done
-is "$n:${bad:-ok}" "34:ok" "34 deliveries (one out of order) answered 200 stored"
+is "$n:${bad:-ok}" "37:ok" "37 deliveries (one out of order) answered 200 stored"
 
 cgi POST "$VIEWS/23-2004-confirm.json"
 is "$STATUS $BODY" '200 {"status":"duplicate","event_id":"2004"}' \
@@ -152,9 +152,10 @@ done
 # times so that the rows below are exact.
 q -c "UPDATE quarantine SET received_at = CASE event_id
 	WHEN '2060' THEN timestamptz '2026-11-18 16:10:30+00'
-	ELSE timestamptz '2026-11-18 16:20:30+00' END"
+	ELSE timestamptz '2026-11-18 16:20:30+00' END" \
+  -c "UPDATE quarantine SET last_received_at = received_at"
 is "$(q -c "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM showings),
-    (SELECT count(*) FROM quarantine)")" "34|12|2" "stored: 34 events, 12 showings, 2 quarantined"
+    (SELECT count(*) FROM quarantine)")" "37|14|2" "stored: 37 events, 14 showings, 2 quarantined"
 
 # --- views ----------------------------------------------------------------
 
@@ -165,6 +166,8 @@ is "$(q -c "SELECT showing_uid, listing_uid, prospect, showing_time_zone, zone,
 sh-g1|lst-400|jordan@example.com|Eastern Time (US & Canada)|America/New_York|2026-10-30 18:00:00|-04:00:00|f|completed
 sh-l1|lst-400|noah@example.com|Eastern Time (US & Canada)|America/New_York|2026-10-31 11:00:00|-04:00:00|t|no-show
 sh-f1|lst-300|ana@example.org|Arizona|America/Phoenix|2026-10-31 10:00:00|-07:00:00|f|completed
+sh-m1|lst-100|omar@example.com|Central Time (US & Canada)|America/Chicago|2026-11-08 16:00:00|-06:00:00|f|expired
+sh-n1|lst-100|lena@example.com|Central Time (US & Canada)|America/Chicago|2026-11-09 10:00:00|-06:00:00|f|completed
 sh-b1|lst-100|priya@example.com|Central Time (US & Canada)|America/Chicago|2026-11-10 17:30:00|-06:00:00|f|completed
 sh-c1|lst-100|ben@example.com|Central Time (US & Canada)|America/Chicago|2026-11-12 12:00:00|-06:00:00|t|no-show
 sh-d1|lst-200|chloe@example.com|Pacific Time (US & Canada)|America/Los_Angeles|2026-11-19 10:00:00|-08:00:00|f|canceled
@@ -173,7 +176,7 @@ sh-i1|lst-300|dev.kumar@example.com|America/Phoenix|America/Phoenix|2026-11-21 0
 sh-e1|lst-200|marcus.lee@example.net|Pacific Time (US & Canada)|America/Los_Angeles|2026-11-23 11:00:00|-08:00:00|f|requested
 sh-h1|lst-400|priya@example.com|Eastern Time (US & Canada)|America/New_York|2026-11-24 18:00:00|-05:00:00|f|confirmed
 sh-j1|lst-300|marcus.lee@example.net|Arizona|America/Phoenix|2026-12-02 15:00:00|-07:00:00|f|requested" \
-	"showings_local: local showtime across the end of DST, status (uncancel, undo_no_show delivered first, no-shows, cancels)"
+	"showings_local: local showtime across the end of DST, status (uncancel, undo_no_show delivered first, no-shows, cancels, past and never confirmed: expired, unless an event says it took place)"
 
 is "$(q -c "SELECT listing_uid, showtime_local, zone, status, name
     FROM upcoming_showings ORDER BY showtime")" \
@@ -193,8 +196,12 @@ lst-400|9 Beacon St, Boston, MA 02108|1|1|2026-11-24 18:00:00|America/New_York" 
 
 is "$(q -c "SELECT listing_uid, day, leads, showings, confirmed, showed,
 	no_shows, canceled FROM listing_funnel ORDER BY listing_uid, day")" \
-"lst-100|2026-11-05|1|0|0|0|0|0
+"lst-100|2026-11-03|1|0|0|0|0|0
+lst-100|2026-11-04|1|0|0|0|0|0
+lst-100|2026-11-05|1|0|0|0|0|0
 lst-100|2026-11-06|1|0|0|0|0|0
+lst-100|2026-11-08|0|1|0|0|0|0
+lst-100|2026-11-09|0|1|0|1|0|0
 lst-100|2026-11-10|0|1|1|1|0|0
 lst-100|2026-11-12|0|1|1|0|1|0
 lst-100|2026-11-16|1|0|0|0|0|0
@@ -220,8 +227,8 @@ lst-400|2026-11-24|0|1|1|0|0|0" \
 
 is "$(q -c "SELECT listing_uid, week, leads, showings, confirmed, showed,
 	no_shows, canceled FROM listing_funnel_weekly ORDER BY listing_uid, week")" \
-"lst-100|2026-11-02|2|0|0|0|0|0
-lst-100|2026-11-09|0|2|2|1|1|0
+"lst-100|2026-11-02|4|1|0|0|0|0
+lst-100|2026-11-09|0|3|2|2|1|0
 lst-100|2026-11-16|1|1|1|0|0|0
 lst-200|2026-11-09|1|0|0|0|0|0
 lst-200|2026-11-16|1|1|0|0|0|1
@@ -280,10 +287,13 @@ is "$(q -c "SELECT day, category, action, events, showings FROM events_daily
 2026-10-31|self-show/lockbox|lockbox_code_distributed|1|1
 2026-11-01|feedback|set_no_show|1|1
 2026-11-02|feedback|undo_no_show|1|1
+2026-11-03|scheduling|create|1|1
+2026-11-04|scheduling|create|1|1
 2026-11-05|scheduling|create|1|1
 2026-11-06|confirmation|confirm_automatically|1|1
 2026-11-06|scheduling|create|1|1
 2026-11-09|confirmation|confirm|1|1
+2026-11-09|self-show/lockbox|lockbox_showing_started|1|1
 2026-11-11|feedback|showing_feedback|1|1
 2026-11-12|feedback|set_no_show|1|1
 2026-11-14|scheduling|create|1|1
@@ -363,16 +373,53 @@ expect activity \
 2026-11-18|scheduling|5
 2026-11-18|unknown|1"
 
+# --- a reader in another time zone -----------------------------------------
+
+# The views read a timestamp without an offset as ingest() does: UTC.
+# sh-m1 was sent without offsets; its showtime 22:00 is 16:00 in Chicago.
+# A reader in New York, with showmojo.as_of also without an offset, sees
+# the same local times and statuses as a reader in UTC.
+qny() {
+	PGOPTIONS="-c search_path=showmojo -c showmojo.as_of=2026-11-18T17:00:00" \
+		PGTZ=America/New_York psql -X -Atq -v ON_ERROR_STOP=1 "$@"
+}
+is "$(qny -c "SHOW TimeZone" -c "SELECT created_local, showtime_local
+    FROM prospect_timeline WHERE showing_uid = 'sh-m1'")" \
+	"America/New_York
+2026-11-03 09:00:00|2026-11-08 16:00:00" \
+	"prospect_timeline: a showtime sent without an offset is UTC for a reader in New York"
+LOCAL="SELECT showing_uid, showtime_local, utc_offset, status FROM showings_local
+	ORDER BY showing_uid;
+    SELECT event_id, created_local, showtime_local FROM prospect_timeline
+	ORDER BY event_id;
+    SELECT * FROM listing_funnel ORDER BY listing_uid, day;
+    SELECT * FROM events_daily ORDER BY day, category, action;"
+is "$(qny -c "$LOCAL")" "$(q -c "$LOCAL")" \
+	"the views answer a reader in New York as they answer a reader in UTC"
+for name in upcoming-week funnel-last-month prospect canceled-today activity; do
+	is "$(qny -f "$TMPD/readme/$name.sql" 2>&1)" \
+		"$(q -f "$TMPD/readme/$name.sql" 2>&1)" \
+		"README query $name: the same for a reader in New York"
+done
+
 # --- upgrade: a database made by 001 alone keeps its data ------------------
 
 mkdir "$TMPD/sql-001"
 cp "$top_srcdir/sql/001-schema.sql" "$TMPD/sql-001/"
 createdb -E UTF8 -T template0 "$UPGRADE_DB" || bail "createdb failed"
 up() { PGDATABASE="$UPGRADE_DB" SHOWMOJO_DB="dbname=$UPGRADE_DB" "$@"; }
+# This program's statements need the current schema: it applies 001,
+# then fails to prepare them; 001's own ingest() stores the deliveries.
 up "$SMW" migrate "$TMPD/sql-001" >"$TMPD/up.out" 2>&1
-ok $? "migrate with 001 only"
-up "$SMW" ingest "$VIEWS"/[0-9][0-9]-*.json >"$TMPD/up.out" 2>&1
-ok $? "deliveries stored in the 001-only database (ingest)"
+is "$(up psql -X -Atq -c "SELECT string_agg(name, ',') FROM showmojo.schema_migrations")" \
+	"001-schema" "migrate with 001 only"
+i=0
+for f in "$VIEWS"/[0-9][0-9]-*.json; do
+	i=$((i + 1))
+	printf '%s\n' "\\set body \`cat '$f'\`" "SELECT showmojo.ingest(:'body'::jsonb);"
+done >"$TMPD/up.sql"
+is "$(up psql -X -Atq -v ON_ERROR_STOP=1 -f "$TMPD/up.sql" 2>&1 | sort | uniq -c |
+	sed 's/^ *//')" "$i stored" "deliveries stored in the 001-only database (001's ingest())"
 
 # Everything stored, as text, in a fixed order.
 FINGERPRINT="SELECT md5(string_agg(t, E'\\n' ORDER BY t)) FROM (
