@@ -62,6 +62,8 @@ for kind in numeric text mixed rails; do
 				q = ""
 			}
 			nid = id ~ /^[0-9]+$/ ? sprintf("%d%06d", k, id) : "o" k "-" id
+			if (q == "")	# a JSON number has no leading zeros
+				nid = sprintf("%d", k * 1000000 + id)
 			body = substr(body, 1, RSTART - 1) "\"id\":" q nid q \
 			    substr(body, RSTART + RLENGTH)
 			if (match(body, /"uid":"/))
@@ -74,7 +76,9 @@ for kind in numeric text mixed rails; do
 			print path
 		}' >"$dir/list"
 	mapfile -t run <"$dir/list"
-	"$SMW" ingest "${run[@]}" >"$TMPD/ingest.out" 2>"$TMPD/err"
+	"$SMW" ingest "${run[@]}" >"$TMPD/ingest.out" 2>"$TMPD/err" ||
+		grep -hv ': stored ' "$TMPD/ingest.out" "$TMPD/err" | head -5 |
+		sed 's/^/# /'
 	is "$?/$(grep -c ': stored ' "$TMPD/ingest.out")" \
 		"0/$(( ${#files[@]} * (ORDERS + 1) ))" \
 		"$kind: ${#files[@]} events x $((ORDERS + 1)) orders all stored"
