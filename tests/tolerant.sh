@@ -103,7 +103,7 @@ run() {
 	# Each stored value, read back in UTC, is what the table says.
 	stored_values >"$TMPD/got"
 	diff "$TMPD/want" "$TMPD/got" | sed 's/^/# /'
-	is "$(diff "$TMPD/want" "$TMPD/got" | grep -c '^>')" 0 \
+	is "$(diff "$TMPD/want" "$TMPD/got" | grep -c '^[<>]')" 0 \
 		"$mode: the $stored values stored are the values expected, the payload as sent"
 	# Each refusal names the field: "event.showing.showtime is ...".
 	sql "select substring(convert_from(body, 'UTF8') from '\"action\":\"v-([0-9]+)\"'),
