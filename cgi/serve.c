@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "deliver.h"
 #include "log.h"
+#include "privacy.h"
 #include "serve.h"
 
 #ifndef SMW_SQLDIR
@@ -271,6 +273,9 @@ usage(void)
 	    "       showmojo-webhook check\n"
 	    "       showmojo-webhook ingest FILE...\n"
 	    "       showmojo-webhook replay\n"
+	    "       showmojo-webhook forget [--dry-run] --email ADDR | "
+	    "--phone NUMBER | --showing UID ...\n"
+	    "       showmojo-webhook prune --personal-older-than DAYS\n"
 	    "Run by a web server (CGI or FastCGI) it serves deliveries.\n",
 	    stderr);
 	return 2;
@@ -295,7 +300,15 @@ command(int argc, char *argv[], const struct smw_config *cfg,
 	if (strcmp(argv[1], "migrate") == 0 && argc <= 3) {
 		dir = argc == 3 ? argv[2] : cfg->sqldir ? cfg->sqldir :
 		    SMW_SQLDIR;
-		if (smw_store_migrate(&store, dir, &n) != SMW_OK ||
+		/* Not installed yet (a build tree): say how to name sql/. */
+		if (access(dir, R_OK | X_OK) != 0) {
+			smw_log(SMW_LOG_ERR, "migrations directory %s: %s; "
+			    "name the sql/ directory of the source tree: "
+			    "SHOWMOJO_SQLDIR=DIR showmojo-webhook migrate, "
+			    "or showmojo-webhook migrate DIR", dir,
+			    strerror(errno));
+			rc = 1;
+		} else if (smw_store_migrate(&store, dir, &n) != SMW_OK ||
 		    smw_store_version(&store, &version) != SMW_OK)
 			rc = 1;
 		else
@@ -329,6 +342,10 @@ command(int argc, char *argv[], const struct smw_config *cfg,
 			rc |= ingest_file(argv[i], &store, cfg);
 	} else if (strcmp(argv[1], "replay") == 0 && argc == 2) {
 		rc = replay(&store, cfg);
+	} else if (strcmp(argv[1], "forget") == 0) {
+		rc = forget(argc - 1, argv + 1, &store);
+	} else if (strcmp(argv[1], "prune") == 0) {
+		rc = prune(argc - 1, argv + 1, &store);
 	} else
 		rc = usage();
 	smw_store_free(&store);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libpq.  A delivery is one call of the schema's ingest() function, sent
- * as a prepared statement outside an explicit transaction block: the
- * statement is its own transaction, and its result arrives only after
- * COMMIT has returned, so one round trip stores a delivery durably.
+ * libpq.  A delivery is one call of the schema's ingest() function in one
+ * pipeline of unnamed statements, BEGIN, the transaction's settings, the
+ * call, COMMIT, and one Sync: one round trip, and its answer arrives only
+ * after COMMIT has returned, so a delivery answered is stored durably.
+ * Nothing is prepared or kept in the session, so the same protocol works
+ * directly and behind a session or transaction pooler.  Every statement
+ * goes through one runner, run().
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,9 +21,22 @@
 #include "log.h"
 #include "store.h"
 
-/* Every SQL text this program sends.  Values always travel as $n. */
+/*
+ * Every SQL text this program sends.  Values always travel as $n; the one
+ * identifier, the schema, is quoted once (quote()) and put where %s is.
+ */
+static const char sql_begin[] = "BEGIN";
+static const char sql_settings[] =
+    "SELECT set_config('search_path', quote_ident($1), true),"
+    " set_config('statement_timeout', $2, true),"
+    " set_config('lock_timeout', $3, true),"
+    " set_config('synchronous_commit',"
+    "  CASE current_setting('synchronous_commit') WHEN 'off' THEN 'on'"
+    "  ELSE current_setting('synchronous_commit') END, true)";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
 static const char sql_ingest[] =
-    "SELECT ingest($1::jsonb)";
+    "SELECT %s.ingest($1::jsonb)";
 static const char sql_quarantine[] =
     "INSERT INTO quarantine AS q (reason, body, event_id, remote_addr,"
     " content_type, user_agent, request_uri)"
@@ -42,13 +58,6 @@ static const char sql_quarantine_mark[] =
     " WHERE id = $1::bigint";
 static const char sql_version[] =
     "SELECT coalesce(max(version), 0) FROM schema_migrations";
-static const char sql_session[] =
-    "SELECT set_config('search_path', quote_ident($1), false),"
-    " set_config('statement_timeout', $2, false),"
-    " set_config('lock_timeout', $2, false),"
-    " set_config('synchronous_commit',"
-    "  CASE current_setting('synchronous_commit') WHEN 'off' THEN 'on'"
-    "  ELSE current_setting('synchronous_commit') END, false)";
 static const char sql_create_schema[] =
     "SELECT format('CREATE SCHEMA IF NOT EXISTS %I', $1::text)";
 static const char sql_bootstrap[] =
@@ -62,46 +71,164 @@ static const char sql_unlock[] =
     "SELECT pg_advisory_unlock(hashtext('showmojo-webhook migrate'))";
 static const char sql_applied[] =
     "SELECT 1 FROM schema_migrations WHERE version = $1::integer";
+/* Only migrate keeps a setting in the session: its files name no schema. */
+static const char sql_script_path[] =
+    "SELECT set_config('search_path', quote_ident($1), false)";
+/* Personal data: the functions of sql/015-personal-data.sql. */
+static const char sql_forget[] =
+    "SELECT showings, events, quarantine, coalesce(erasure, 0)"
+    " FROM forget(string_to_array($1, E'\\n'), string_to_array($2, E'\\n'),"
+    " string_to_array($3, E'\\n'), $4::boolean)";
+static const char sql_prune_showings[] =
+    "SELECT showings, events, next_cursor"
+    " FROM prune_showings($1::integer, $2::jsonb, $3::integer,"
+    " $4::integer)";
+static const char sql_prune_quarantine[] =
+    "SELECT prune_quarantine($1::integer, $2::integer)";
+static const char sql_prune_record[] =
+    "SELECT coalesce(prune_record($1::integer, $2::integer, $3::integer,"
+    " $4::integer), 0)";
 
-/* Statements prepared on every connection. */
+/*
+ * What the program runs.  Each statement is sent unnamed, in one pipeline
+ * with BEGIN, the transaction's settings and COMMIT (see run()).  A script
+ * (a migration file, generated DDL) is sent alone as a simple query and
+ * brings its own transaction.
+ */
 enum stmt {
 	STMT_INGEST,
 	STMT_QUARANTINE,
 	STMT_VERSION,
 	STMT_QUARANTINE_NEXT,
 	STMT_QUARANTINE_MARK,
+	STMT_CREATE_SCHEMA,
+	STMT_BOOTSTRAP,
+	STMT_LOCK,
+	STMT_UNLOCK,
+	STMT_APPLIED,
+	STMT_SCRIPT_PATH,
+	STMT_SCRIPT,
+	STMT_FORGET,
+	STMT_PRUNE_SHOWINGS,
+	STMT_PRUNE_QUARANTINE,
+	STMT_PRUNE_RECORD,
 	STMT__MAX
 };
 
 /* Each with its parameter count, the result it must give, and a log label. */
 static const struct {
-	const char	*name;
-	const char	*sql;
+	const char	*sql;		/* NULL: given per call */
 	int		 nparams;
 	ExecStatusType	 want;
 	int		 rows;		/* rows it returns; -1: any */
 	const char	*what;
 } stmts[STMT__MAX] = {
-	[STMT_INGEST] = { "smw_ingest", sql_ingest, 1, PGRES_TUPLES_OK, 1,
-	    "store event" },
-	[STMT_QUARANTINE] = { "smw_quarantine", sql_quarantine, 7,
-	    PGRES_TUPLES_OK, 1, "quarantine" },
-	[STMT_VERSION] = { "smw_version", sql_version, 0, PGRES_TUPLES_OK, 1,
+	[STMT_INGEST] = { NULL, 1, PGRES_TUPLES_OK, 1, "store event" },
+	[STMT_QUARANTINE] = { sql_quarantine, 7, PGRES_TUPLES_OK, 1,
+	    "quarantine" },
+	[STMT_VERSION] = { sql_version, 0, PGRES_TUPLES_OK, 1,
 	    "schema version" },
-	[STMT_QUARANTINE_NEXT] = { "smw_quarantine_next",
-	    sql_quarantine_next, 1, PGRES_TUPLES_OK, -1, "quarantine" },
-	[STMT_QUARANTINE_MARK] = { "smw_quarantine_mark",
-	    sql_quarantine_mark, 3, PGRES_COMMAND_OK, -1, "quarantine" },
+	[STMT_QUARANTINE_NEXT] = { sql_quarantine_next, 1, PGRES_TUPLES_OK,
+	    -1, "quarantine" },
+	[STMT_QUARANTINE_MARK] = { sql_quarantine_mark, 3, PGRES_COMMAND_OK,
+	    -1, "quarantine" },
+	[STMT_CREATE_SCHEMA] = { sql_create_schema, 1, PGRES_TUPLES_OK, 1,
+	    "schema" },
+	[STMT_BOOTSTRAP] = { sql_bootstrap, 0, PGRES_COMMAND_OK, -1,
+	    "bootstrap" },
+	[STMT_LOCK] = { sql_lock, 0, PGRES_TUPLES_OK, 1, "lock" },
+	[STMT_UNLOCK] = { sql_unlock, 0, PGRES_TUPLES_OK, 1, "unlock" },
+	[STMT_APPLIED] = { sql_applied, 1, PGRES_TUPLES_OK, -1, "migrate" },
+	[STMT_SCRIPT_PATH] = { sql_script_path, 1, PGRES_TUPLES_OK, 1,
+	    "migrate" },
+	[STMT_SCRIPT] = { NULL, 0, PGRES_COMMAND_OK, -1, "migrate" },
+	[STMT_FORGET] = { sql_forget, 4, PGRES_TUPLES_OK, 1, "forget" },
+	[STMT_PRUNE_SHOWINGS] = { sql_prune_showings, 4, PGRES_TUPLES_OK, 1,
+	    "prune" },
+	[STMT_PRUNE_QUARANTINE] = { sql_prune_quarantine, 2, PGRES_TUPLES_OK,
+	    1, "prune" },
+	[STMT_PRUNE_RECORD] = { sql_prune_record, 4, PGRES_TUPLES_OK, 1,
+	    "prune" },
 };
+
+/* One statement to run: which, and its parameters as for PQexecParams. */
+struct call {
+	enum stmt		 st;
+	const char		*script;	/* STMT_SCRIPT: the text */
+	const char *const	*vals;
+	const int		*lens;
+	const int		*fmts;
+	int			 resfmt;	/* text 0, binary 1 */
+	const char		*what;		/* if not the table's */
+};
+
+/*
+ * How a failure is met (SPEC "Outcomes").  INPUT: the data itself, the
+ * same on every retry.  STALE: the connection's state is wrong (a lost or
+ * stale prepared statement, a cached plan whose result type changed, an
+ * aborted transaction left open, a protocol error or an unexpected result
+ * sequence): a new connection cures it, so the request tries once more.
+ * RETRY: anything else, for the sender's retry.
+ */
+enum fault {
+	FAULT_RETRY,
+	FAULT_INPUT,
+	FAULT_STALE,
+	FAULT__MAX
+};
+
+/*
+ * Past the server's own timeout (SHOWMOJO_TIMEOUT_MS), how long the
+ * client waits more for an answer before it gives the connection up: a
+ * silent network loss must end the request, too.
+ */
+#define DEADLINE_MARGIN_MS 2000
 
 /* Largest migration file read. */
 #define SQL_FILE_MAX (4 * 1024 * 1024)
 
+/* Copy of name quoted as an SQL identifier into dst; false if too long. */
+static bool
+quote(char *dst, size_t dstsz, const char *name)
+{
+	size_t	 o = 0;
+
+	if (dstsz < 3)
+		return false;
+	dst[o++] = '"';
+	for (; *name != '\0'; name++) {
+		if (o + (*name == '"' ? 2 : 1) + 2 > dstsz)
+			return false;
+		if (*name == '"')
+			dst[o++] = '"';
+		dst[o++] = *name;
+	}
+	dst[o++] = '"';
+	dst[o] = '\0';
+	return true;
+}
+
 void
 smw_store_init(struct smw_store *s, const struct smw_config *cfg)
 {
+	char	 schema[sizeof(s->ingest_sql) - sizeof(sql_ingest)];
+
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
+	s->timeout_ms = cfg->timeout_ms;
+	/* Too long for PostgreSQL anyway (NAMEDATALEN): left empty, refused. */
+	if (cfg->schema != NULL && quote(schema, sizeof(schema), cfg->schema))
+		snprintf(s->ingest_sql, sizeof(s->ingest_sql), sql_ingest,
+		    schema);
+}
+
+/* Forget the connection: the next statement opens a new one. */
+static void
+drop(struct smw_store *s)
+{
+	if (s->conn != NULL)
+		PQfinish(s->conn);
+	s->conn = NULL;
 }
 
 void
@@ -109,39 +236,45 @@ smw_store_free(struct smw_store *s)
 {
 	if (s == NULL)
 		return;
-	if (s->conn != NULL)
-		PQfinish(s->conn);
-	s->conn = NULL;
+	drop(s);
 }
 
 /*
- * True when a failure with this SQLSTATE would fail the same way on every
- * retry: data exception (22), integrity constraint (23), program limit
- * (54).  Anything else, and no SQLSTATE at all (the connection is gone),
- * is for a retry.
+ * The one SQLSTATE classifier (SPEC "Outcomes"); see enum fault.  Data
+ * exception (22), integrity constraint (23) and program limit (54) are
+ * INPUT.  No SQLSTATE at all (the connection is gone) is RETRY: whether a
+ * lost COMMIT happened is unknown, and the sender's retry finds out.
  */
-static bool
-deterministic(const char *state)
+static enum fault
+classify(const char *state)
 {
+	static const char *const stale[] = { "26000", "42P05", "0A000",
+	    "25P02", "08P01" };
+
 	if (state == NULL || strlen(state) != 5)
-		return false;
-	return strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0 ||
-	    strncmp(state, "54", 2) == 0;
+		return FAULT_RETRY;
+	if (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0 ||
+	    strncmp(state, "54", 2) == 0)
+		return FAULT_INPUT;
+	for (size_t i = 0; i < sizeof(stale) / sizeof(stale[0]); i++)
+		if (strcmp(state, stale[i]) == 0)
+			return FAULT_STALE;
+	return FAULT_RETRY;
 }
 
 /*
- * Log a failed result, keep the reason in s->why, classify it; drops a
- * connection that is gone so the next request reconnects.
+ * Log a failure, keep the reason in s->why, classify it.  r is the failed
+ * result, classified by its SQLSTATE; or NULL: then the failure is f, and
+ * why (if not NULL) says what went wrong, else the connection's message.
  */
-static enum smw_err
-failed(struct smw_store *s, const PGresult *r, const char *what)
+static enum fault
+failed(struct smw_store *s, const PGresult *r, const char *why,
+    enum fault f, const char *what)
 {
 	const char	*state, *msg;
 	char		*nl;
-	enum smw_err	 err;
-
 	state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	msg = r != NULL ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	msg = r != NULL ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : why;
 	if (msg == NULL)
 		msg = s->conn != NULL ? PQerrorMessage(s->conn) :
 		    "no connection";
@@ -149,33 +282,12 @@ failed(struct smw_store *s, const PGresult *r, const char *what)
 	    state ? ": " : "", msg);
 	if ((nl = strchr(s->why, '\n')) != NULL)
 		*nl = '\0';
-	err = deterministic(state) ? SMW_EINPUT : SMW_EDB;
-	smw_log(err == SMW_EINPUT ? SMW_LOG_WARN : SMW_LOG_ERR,
-	    "database: %s: %s", what, s->why);
-	if (s->conn != NULL && PQstatus(s->conn) != CONNECTION_OK) {
-		PQfinish(s->conn);
-		s->conn = NULL;
-	}
-	return err;
-}
-
-/* Run a statement expecting status st; SMW_OK or the classified failure. */
-static enum smw_err
-run(struct smw_store *s, PGresult **out, ExecStatusType st, const char *what,
-    const char *sql, int n, const char *const *vals)
-{
-	PGresult	*r;
-	enum smw_err	 err;
-
-	*out = NULL;
-	r = PQexecParams(s->conn, sql, n, NULL, vals, NULL, NULL, 0);
-	if (PQresultStatus(r) != st) {
-		err = failed(s, r, what);
-		PQclear(r);
-		return err;
-	}
-	*out = r;
-	return SMW_OK;
+	if (r != NULL)
+		f = classify(state);
+	smw_log(f == FAULT_INPUT ? SMW_LOG_WARN : SMW_LOG_ERR,
+	    "database: %s: %s%s", what, s->why, f == FAULT_STALE ?
+	    " (the connection's state is wrong: it is dropped)" : "");
+	return f;
 }
 
 /*
@@ -183,14 +295,16 @@ run(struct smw_store *s, PGresult **out, ExecStatusType st, const char *what,
  * pg_terminate_backend) shows as a readable socket while we are idle: the
  * server's last words, or end of file.  Nothing else is expected between
  * statements (we never LISTEN), so anything readable means: start afresh.
- * This costs no round trip.
+ * So does a transaction left open.  This costs no round trip.
  */
 static bool
 conn_alive(PGconn *c)
 {
 	struct pollfd	 pfd;
 
-	if (PQstatus(c) != CONNECTION_OK)
+	if (PQstatus(c) != CONNECTION_OK ||
+	    PQtransactionStatus(c) != PQTRANS_IDLE ||
+	    PQpipelineStatus(c) != PQ_PIPELINE_OFF)
 		return false;
 	pfd.fd = PQsocket(c);
 	pfd.events = POLLIN;
@@ -207,100 +321,344 @@ ignore_notice(void *arg, const char *msg)
 }
 
 /*
- * A new connection with the session settings: the schema on search_path,
- * timeout_ms as statement and lock timeout (0: none), UTF8.  The user's
- * conninfo comes after our defaults (so it overrides them), the encoding
- * after it (so it cannot).
+ * While migrating, a server WARNING is for the operator (002-roles.sql
+ * says so when it may not create the group roles): to the log, with its
+ * hint.  Notices ("already exists, skipping") stay quiet.
+ */
+static void
+migrate_notice(void *arg, const PGresult *r)
+{
+	const char	*sev, *msg, *hint;
+
+	(void)arg;
+	sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+	msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
+	if (sev == NULL || msg == NULL || strcmp(sev, "WARNING") != 0)
+		return;
+	smw_log(SMW_LOG_WARN, "database: migrate: %s%s%s%s", msg,
+	    hint != NULL ? " (hint: " : "", hint != NULL ? hint : "",
+	    hint != NULL ? ")" : "");
+}
+
+/*
+ * A new connection.  Nothing is set in the session: every statement
+ * carries its settings (run()).  The network limits follow
+ * SHOWMOJO_TIMEOUT_MS: connecting, keepalive probes of an idle connection
+ * and data left unacknowledged (tcp_user_timeout) all end within about
+ * the timeout plus DEADLINE_MARGIN_MS.  The user's conninfo comes after
+ * these defaults (so it overrides them), the encoding after it (so it
+ * cannot).
  */
 static enum smw_err
-open_conn(struct smw_store *s, unsigned timeout_ms)
+open_conn(struct smw_store *s)
 {
+	unsigned	 t = s->cfg->timeout_ms;
+	char		 ct[16], idle[16], intvl[16], user[16];
 	const char	*keys[] = { "connect_timeout", "application_name",
-	    "dbname", "client_encoding", NULL };
-	const char	*vals[] = { "10", "showmojo-webhook",
-	    s->cfg->db, "UTF8", NULL };
-	char		 timeout[32];
-	const char	*params[2] = { s->cfg->schema, timeout };
-	PGresult	*r = NULL;
-	enum smw_err	 err;
+	    "keepalives", "keepalives_idle", "keepalives_interval",
+	    "keepalives_count", "tcp_user_timeout", "dbname",
+	    "client_encoding", NULL };
+	const char	*vals[] = { ct, "showmojo-webhook", "1", idle, intvl,
+	    "3", user, s->cfg->db, "UTF8", NULL };
 
-	smw_store_free(s);
+	drop(s);
+	if (s->ingest_sql[0] == '\0') {
+		snprintf(s->why, sizeof(s->why), "schema name too long");
+		smw_log(SMW_LOG_ERR, "database: SHOWMOJO_SCHEMA is too long");
+		return SMW_ECONFIG;
+	}
+	snprintf(ct, sizeof(ct), "%u", t == 0 ? 10 :
+	    (t + DEADLINE_MARGIN_MS + 999) / 1000);
+	snprintf(idle, sizeof(idle), "%u", t == 0 ? 60 : (t + 999) / 1000);
+	snprintf(intvl, sizeof(intvl), "%u", t == 0 ? 10 : (t + 2999) / 3000);
+	snprintf(user, sizeof(user), "%u", t == 0 ? 0 :
+	    t + DEADLINE_MARGIN_MS);
 	if ((s->conn = PQconnectdbParams(keys, vals, 1)) == NULL) {
 		snprintf(s->why, sizeof(s->why), "out of memory");
 		smw_log(SMW_LOG_ERR, "database: connect: out of memory");
 		return SMW_EDB;
 	}
-	if (PQstatus(s->conn) != CONNECTION_OK) {
-		err = failed(s, NULL, "connect");
-		smw_store_free(s);
-		return err == SMW_EINPUT ? SMW_EDB : err;
+	if (PQstatus(s->conn) != CONNECTION_OK ||
+	    PQsetnonblocking(s->conn, 1) != 0) {
+		(void)failed(s, NULL, NULL, FAULT_RETRY, "connect");
+		drop(s);
+		return SMW_EDB;
 	}
 	PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
-	snprintf(timeout, sizeof(timeout), "%u", timeout_ms);
-	if ((err = run(s, &r, PGRES_TUPLES_OK, "session settings",
-	    sql_session, 2, params)) != SMW_OK) {
-		smw_store_free(s);
-		return err == SMW_EINPUT ? SMW_ECONFIG : err;
-	}
-	PQclear(r);
 	return SMW_OK;
 }
 
 enum smw_err
 smw_store_connect(struct smw_store *s)
 {
-	PGresult	*r = NULL;
-	enum smw_err	 err;
-
 	if (s->conn != NULL && conn_alive(s->conn))
 		return SMW_OK;
-	if ((err = open_conn(s, s->cfg->timeout_ms)) != SMW_OK)
-		return err;
-	for (int i = 0; i < STMT__MAX; i++) {
-		r = PQprepare(s->conn, stmts[i].name, stmts[i].sql,
-		    stmts[i].nparams, NULL);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			/* No schema yet: a retry after migrate cures it. */
-			err = failed(s, r, "prepare");
-			if (err == SMW_EINPUT)
-				err = SMW_EDB;
+	return open_conn(s);
+}
+
+/* What waiting for the server came to. */
+enum wait {
+	WAIT_OK,
+	WAIT_LOST,	/* the connection broke */
+	WAIT_LATE,	/* the deadline passed */
+	WAIT__MAX
+};
+
+/* Wait until the socket is ready for events or deadline (0: none) passes. */
+static enum wait
+await(PGconn *c, short events, double deadline)
+{
+	struct pollfd	 pfd;
+	double		 left = deadline - smw_now_ms();
+
+	if (deadline > 0 && left <= 0)
+		return WAIT_LATE;
+	pfd.fd = PQsocket(c);
+	pfd.events = events;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, deadline > 0 ? (int)left + 1 : -1) < 0 &&
+	    errno != EINTR)
+		return WAIT_LOST;
+	return WAIT_OK;
+}
+
+/* Send what libpq holds for the server. */
+static enum wait
+flush(PGconn *c, double deadline)
+{
+	enum wait	 w;
+	int		 rc;
+
+	while ((rc = PQflush(c)) == 1) {
+		if ((w = await(c, POLLIN | POLLOUT, deadline)) != WAIT_OK)
+			return w;
+		if (!PQconsumeInput(c))
+			return WAIT_LOST;
+	}
+	return rc == 0 ? WAIT_OK : WAIT_LOST;
+}
+
+/*
+ * The next result (NULL: the end of one query's results).  Reads the
+ * socket only when what libpq holds is not enough.
+ */
+static enum wait
+next(PGconn *c, double deadline, PGresult **r)
+{
+	enum wait	 w;
+
+	*r = NULL;
+	while (PQisBusy(c)) {
+		if ((w = await(c, POLLIN, deadline)) != WAIT_OK)
+			return w;
+		if (!PQconsumeInput(c))
+			return WAIT_LOST;
+	}
+	*r = PQgetResult(c);
+	return WAIT_OK;
+}
+
+/*
+ * Send a call: a statement as one pipeline of unnamed statements, BEGIN,
+ * the settings of this transaction (schema, statement and lock timeout,
+ * synchronous_commit not off), the statement, COMMIT, and one Sync; or a
+ * script alone.  Nothing is kept in the session (a transaction pooler
+ * gives the next transaction another one) and nothing is prepared.
+ */
+static bool
+send_call(struct smw_store *s, const struct call *c)
+{
+	char		 timeout[16], lock[16];
+	const char	*set[3] = { s->cfg->schema, timeout, lock };
+	const char	*sql = stmts[c->st].sql;
+
+	if (c->st == STMT_SCRIPT)
+		return PQsendQuery(s->conn, c->script) == 1;
+	if (c->st == STMT_INGEST)
+		sql = s->ingest_sql;
+	snprintf(timeout, sizeof(timeout), "%u", s->timeout_ms);
+	/* A wait for a lock ends first, so that it is named (55P03). */
+	snprintf(lock, sizeof(lock), "%u", s->timeout_ms - s->timeout_ms / 10);
+	return PQenterPipelineMode(s->conn) == 1 &&
+	    PQsendQueryParams(s->conn, sql_begin, 0, NULL, NULL, NULL, NULL,
+	    0) == 1 &&
+	    PQsendQueryParams(s->conn, sql_settings, 3, NULL, set, NULL, NULL,
+	    0) == 1 &&
+	    PQsendQueryParams(s->conn, sql, stmts[c->st].nparams, NULL,
+	    c->vals, c->lens, c->fmts, c->resfmt) == 1 &&
+	    PQsendQueryParams(s->conn, sql_commit, 0, NULL, NULL, NULL, NULL,
+	    0) == 1 &&
+	    PQpipelineSync(s->conn) == 1;
+}
+
+/* The results a call's pipeline gives, in order; see collect(). */
+enum step {
+	STEP_BEGIN,
+	STEP_SETTINGS,
+	STEP_STMT,
+	STEP_COMMIT,
+	STEP__MAX
+};
+
+/*
+ * Read every result of a sent call.  *res gets the statement's result
+ * (for the caller), *bad the first error; *odd is set when the results
+ * are not what the call gives (an unexpected result sequence).
+ */
+static enum wait
+collect(struct smw_store *s, const struct call *c, double deadline,
+    PGresult **res, PGresult **bad, bool *odd)
+{
+	PGresult	*r;
+	ExecStatusType	 st;
+	enum wait	 w;
+	int		 nsteps = c->st == STMT_SCRIPT ? 1 : STEP__MAX;
+	bool		 mine;
+
+	for (int i = 0; i < nsteps; i++) {
+		/* A script gives a result per statement, then NULL. */
+		while ((w = next(s->conn, deadline, &r)) == WAIT_OK &&
+		    r != NULL) {
+			st = PQresultStatus(r);
+			mine = c->st != STMT_SCRIPT && i == STEP_STMT;
+			if (st == PGRES_FATAL_ERROR && *bad == NULL) {
+				*bad = r;
+				continue;
+			}
+			if (mine && *res == NULL && st == stmts[c->st].want &&
+			    (stmts[c->st].rows < 0 ||
+			    PQntuples(r) == stmts[c->st].rows)) {
+				*res = r;
+				continue;
+			}
+			if (st != PGRES_PIPELINE_ABORTED &&
+			    st != PGRES_FATAL_ERROR && (mine ||
+			    (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)))
+				*odd = true;
 			PQclear(r);
-			goto fail;
 		}
+		if (w != WAIT_OK)
+			return w;
+	}
+	if (c->st == STMT_SCRIPT)
+		return WAIT_OK;
+	if ((w = next(s->conn, deadline, &r)) != WAIT_OK)
+		return w;
+	if (PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+		*odd = true;
+	PQclear(r);
+	if (PQexitPipelineMode(s->conn) != 1)
+		return WAIT_LOST;
+	if (!*odd && *bad == NULL && *res == NULL)
+		*odd = true;	/* the statement gave no result */
+	return WAIT_OK;
+}
+
+/*
+ * After a failure: end a transaction left open (an error inside BEGIN
+ * leaves it aborted), so the connection is fit for the next request.
+ * False when that failed too: then the connection goes.
+ */
+static bool
+rollback(struct smw_store *s, double deadline)
+{
+	PGresult	*r;
+	bool		 ok = true;
+
+	if (PQtransactionStatus(s->conn) == PQTRANS_IDLE)
+		return true;
+	if (PQsendQueryParams(s->conn, sql_rollback, 0, NULL, NULL, NULL,
+	    NULL, 0) != 1 || flush(s->conn, deadline) != WAIT_OK)
+		return false;
+	for (;;) {
+		if (next(s->conn, deadline, &r) != WAIT_OK)
+			return false;
+		if (r == NULL)
+			break;
+		ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
 		PQclear(r);
 	}
-	return SMW_OK;
-fail:
-	smw_store_free(s);
+	return ok && PQtransactionStatus(s->conn) == PQTRANS_IDLE;
+}
+
+/*
+ * One attempt of a call on the current connection, within the deadline:
+ * SHOWMOJO_TIMEOUT_MS (the server's statement timeout) plus a margin.  On
+ * success *out is the statement's result (NULL for a script).  A lost
+ * connection, or one that gave no answer in time, is dropped.
+ */
+static enum smw_err
+attempt(struct smw_store *s, const struct call *c, PGresult **out,
+    enum fault *f)
+{
+	PGresult	*res = NULL, *bad = NULL;
+	const char	*what = c->what ? c->what : stmts[c->st].what;
+	char		 late[64];
+	double		 deadline = 0;
+	enum wait	 w;
+	enum smw_err	 err = SMW_OK;
+	bool		 odd = false;
+
+	*f = FAULT_RETRY;
+	if (s->timeout_ms > 0)
+		deadline = smw_now_ms() + s->timeout_ms + DEADLINE_MARGIN_MS;
+	if (!send_call(s, c))
+		w = WAIT_LOST;
+	else if ((w = flush(s->conn, deadline)) == WAIT_OK)
+		w = collect(s, c, deadline, &res, &bad, &odd);
+	if (w == WAIT_OK && PQstatus(s->conn) != CONNECTION_OK)
+		w = WAIT_LOST;	/* whether it committed is unknown */
+	if (w != WAIT_OK) {
+		snprintf(late, sizeof(late), "no answer within %u ms",
+		    s->timeout_ms + DEADLINE_MARGIN_MS);
+		(void)failed(s, NULL, w == WAIT_LATE ? late : NULL,
+		    FAULT_RETRY, what);
+		drop(s);
+		err = SMW_EDB;
+		goto out;
+	}
+	if (bad != NULL || odd) {
+		*f = failed(s, bad, "unexpected result sequence",
+		    FAULT_STALE, what);
+		err = *f == FAULT_INPUT ? SMW_EINPUT : SMW_EDB;
+		if (*f == FAULT_STALE || !rollback(s, deadline))
+			drop(s);
+		goto out;
+	}
+	*out = res;
+	res = NULL;
+out:
+	PQclear(res);
+	PQclear(bad);
 	return err;
 }
 
 /*
- * Run prepared statement st on a working connection: vals, lens and fmts
- * as for PQexecPrepared, results in text (resfmt 0) or binary (1).  On
- * success *out is the result, for the caller to PQclear; on failure
- * nothing is left to clear, the failure is logged and classified.
+ * The one statement runner: every statement of the program goes through
+ * here.  Makes sure of a connection, runs the call, and when the
+ * connection's state was at fault (FAULT_STALE) runs it once more on a
+ * new connection before it answers: a statement fails only on a cause a
+ * reconnect does not cure.  On success *out is the result for the caller
+ * to PQclear (NULL for a script).  SMW_EINPUT only when the data itself
+ * is at fault, else SMW_EDB; logged.
  */
 static enum smw_err
-exec_stmt(struct smw_store *s, enum stmt st, const char *const *vals,
-    const int *lens, const int *fmts, int resfmt, PGresult **out)
+run(struct smw_store *s, const struct call *c, PGresult **out)
 {
-	PGresult	*r;
-	enum smw_err	 err;
+	enum fault	 f = FAULT_RETRY;
+	enum smw_err	 err = SMW_EDB;
 
 	*out = NULL;
-	if ((err = smw_store_connect(s)) != SMW_OK)
-		return err;
-	r = PQexecPrepared(s->conn, stmts[st].name, stmts[st].nparams, vals,
-	    lens, fmts, resfmt);
-	if (PQresultStatus(r) != stmts[st].want ||
-	    (stmts[st].rows >= 0 && PQntuples(r) != stmts[st].rows)) {
-		err = failed(s, r, stmts[st].what);
-		PQclear(r);
-		return err;
+	for (int i = 0; i < 2; i++) {
+		if ((err = smw_store_connect(s)) != SMW_OK)
+			return err;
+		/* A script may rely on its session (migrate's path). */
+		if ((err = attempt(s, c, out, &f)) == SMW_OK ||
+		    f != FAULT_STALE || c->st == STMT_SCRIPT)
+			break;
 	}
-	*out = r;
-	return SMW_OK;
+	return err;
 }
 
 enum smw_err
@@ -311,11 +669,12 @@ smw_store_event(struct smw_store *s, const char *body, size_t len,
 	const char	*vals[1] = { body };
 	int		 lens[1] = { (int)len };
 	int		 fmts[1] = { 0 };
+	struct call	 c = { .st = STMT_INGEST, .vals = vals, .lens = lens,
+	    .fmts = fmts };
 	enum smw_err	 err;
 
 	/* Only here can the data itself be at fault: keep SMW_EINPUT. */
-	if ((err = exec_stmt(s, STMT_INGEST, vals, lens, fmts, 0, &r)) !=
-	    SMW_OK)
+	if ((err = run(s, &c, &r)) != SMW_OK)
 		return err;
 	*out = strcmp(PQgetvalue(r, 0, 0), "duplicate") == 0 ?
 	    SMW_STORE_DUPLICATE : SMW_STORE_STORED;
@@ -368,6 +727,8 @@ smw_store_quarantine(struct smw_store *s, const char *body, size_t len,
 	int		 lens[7] = { 0 };
 	int		 fmts[7] = { 0, 1, 0, 0, 0, 0, 0 };
 	char		 text[5][QUARANTINE_TEXT_MAX];
+	struct call	 c = { .st = STMT_QUARANTINE, .vals = vals,
+	    .lens = lens, .fmts = fmts };
 
 	vals[0] = text_param(text[0], sizeof(text[0]), reason);
 	vals[1] = body != NULL ? body : "";
@@ -382,7 +743,7 @@ smw_store_quarantine(struct smw_store *s, const char *body, size_t len,
 	vals[6] = text_param(text[4], sizeof(text[4]),
 	    m != NULL ? m->request_uri : NULL);
 	/* Nowhere left to keep it if this fails: only a retry can. */
-	if (exec_stmt(s, STMT_QUARANTINE, vals, lens, fmts, 0, &r) != SMW_OK)
+	if (run(s, &c, &r) != SMW_OK)
 		return SMW_EDB;
 	if (id != NULL)
 		*id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
@@ -397,14 +758,15 @@ smw_store_quarantine_next(struct smw_store *s, long long after,
 	PGresult	*r;
 	char		 num[32];
 	const char	*vals[1] = { num };
+	struct call	 c = { .st = STMT_QUARANTINE_NEXT, .vals = vals,
+	    .resfmt = 1 };
 	enum smw_err	 err = SMW_OK;
 
 	*found = false;
 	smw_buf_reset(body);
 	snprintf(num, sizeof(num), "%lld", after);
 	/* Binary results: the body arrives as its raw bytes. */
-	if (exec_stmt(s, STMT_QUARANTINE_NEXT, vals, NULL, NULL, 1, &r) !=
-	    SMW_OK)
+	if (run(s, &c, &r) != SMW_OK)
 		return SMW_EDB;
 	if (PQntuples(r) == 0)
 		goto out;
@@ -426,10 +788,10 @@ smw_store_quarantine_mark(struct smw_store *s, long long id,
 	PGresult	*r;
 	char		 num[32];
 	const char	*vals[3] = { num, result, done ? "true" : "false" };
+	struct call	 c = { .st = STMT_QUARANTINE_MARK, .vals = vals };
 
 	snprintf(num, sizeof(num), "%lld", id);
-	if (exec_stmt(s, STMT_QUARANTINE_MARK, vals, NULL, NULL, 0, &r) !=
-	    SMW_OK)
+	if (run(s, &c, &r) != SMW_OK)
 		return SMW_EDB;
 	PQclear(r);
 	return SMW_OK;
@@ -439,9 +801,10 @@ enum smw_err
 smw_store_version(struct smw_store *s, int *version)
 {
 	PGresult	*r;
+	struct call	 c = { .st = STMT_VERSION };
 
 	*version = 0;
-	if (exec_stmt(s, STMT_VERSION, NULL, NULL, NULL, 0, &r) != SMW_OK)
+	if (run(s, &c, &r) != SMW_OK)
 		return SMW_EDB;
 	*version = atoi(PQgetvalue(r, 0, 0));
 	PQclear(r);
@@ -493,8 +856,11 @@ apply_one(struct smw_store *s, const char *dir, const char *name,
     int *applied)
 {
 	char		 path[4096], ver[4];
-	const char	*vals[1] = { ver };
+	const char	*vals[1] = { ver }, *schema[1] = { s->cfg->schema };
 	struct smw_buf	 sql;
+	struct call	 c = { .st = STMT_APPLIED, .vals = vals };
+	struct call	 path_c = { .st = STMT_SCRIPT_PATH, .vals = schema };
+	struct call	 file = { .st = STMT_SCRIPT, .what = name };
 	PGresult	*r = NULL;
 	enum smw_err	 err;
 	bool		 done;
@@ -502,8 +868,7 @@ apply_one(struct smw_store *s, const char *dir, const char *name,
 	memcpy(ver, name, 3);
 	ver[3] = '\0';
 	smw_buf_init(&sql, SQL_FILE_MAX);
-	if ((err = run(s, &r, PGRES_TUPLES_OK, "migrate", sql_applied, 1,
-	    vals)) != SMW_OK)
+	if ((err = run(s, &c, &r)) != SMW_OK)
 		goto out;
 	done = PQntuples(r) > 0;
 	PQclear(r);
@@ -517,20 +882,16 @@ apply_one(struct smw_store *s, const char *dir, const char *name,
 	}
 	if ((err = read_file(path, &sql)) != SMW_OK)
 		goto out;
-	r = PQexec(s->conn, sql.data);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
-	    PQresultStatus(r) != PGRES_TUPLES_OK) {
-		err = failed(s, r, name);
-		PQclear(r);
-		r = NULL;
-		if (s->conn != NULL)
-			PQclear(PQexec(s->conn, "ROLLBACK"));
-		err = err == SMW_OK ? SMW_EDB : err;
+	/* The file runs in this session: put the schema on its path. */
+	if ((err = run(s, &path_c, &r)) != SMW_OK)
+		goto out;
+	PQclear(r);
+	file.script = sql.data;
+	if ((err = run(s, &file, &r)) != SMW_OK) {
+		err = SMW_EDB;
 		goto out;
 	}
-	PQclear(r);
-	if ((err = run(s, &r, PGRES_TUPLES_OK, "migrate", sql_applied, 1,
-	    vals)) != SMW_OK)
+	if ((err = run(s, &c, &r)) != SMW_OK)
 		goto out;
 	if (PQntuples(r) == 0) {
 		smw_log(SMW_LOG_ERR, "%s did not record version %s in "
@@ -546,20 +907,28 @@ out:
 	return err;
 }
 
+/*
+ * Migrations run on a connection of their own, without timeouts, under a
+ * session advisory lock and with the schema on the session's search_path
+ * (the files name no schema): run migrate against the database directly
+ * or through session pooling.
+ */
 enum smw_err
 smw_store_migrate(struct smw_store *s, const char *dir, int *applied)
 {
 	struct dirent	**names = NULL;
-	const char	*enc, *vals[1];
+	const char	*enc, *vals[1] = { s->cfg->schema };
+	struct call	 c = { .st = STMT_LOCK };
 	PGresult	*r = NULL, *create = NULL;
 	enum smw_err	 err;
 	int		 n = -1;
 	bool		 locked = false;
 
 	*applied = 0;
-	/* No statements prepared: the schema may not exist yet. */
-	if ((err = open_conn(s, 0)) != SMW_OK)
+	s->timeout_ms = 0;
+	if ((err = open_conn(s)) != SMW_OK)
 		goto out;
+	PQsetNoticeReceiver(s->conn, migrate_notice, NULL);
 	enc = PQparameterStatus(s->conn, "server_encoding");
 	if (enc == NULL || strcmp(enc, "UTF8") != 0) {
 		smw_log(SMW_LOG_ERR, "database encoding is %s, not UTF8: "
@@ -569,24 +938,20 @@ smw_store_migrate(struct smw_store *s, const char *dir, int *applied)
 		err = SMW_ECONFIG;
 		goto out;
 	}
-	if ((err = run(s, &r, PGRES_TUPLES_OK, "lock", sql_lock, 0, NULL)) !=
-	    SMW_OK)
+	if ((err = run(s, &c, &r)) != SMW_OK)
 		goto out;
 	locked = true;
 	PQclear(r);
-	vals[0] = s->cfg->schema;
-	if ((err = run(s, &r, PGRES_TUPLES_OK, "schema", sql_create_schema, 1,
-	    vals)) != SMW_OK)
+	c = (struct call){ .st = STMT_CREATE_SCHEMA, .vals = vals };
+	if ((err = run(s, &c, &r)) != SMW_OK)
 		goto out;
-	create = PQexec(s->conn, PQgetvalue(r, 0, 0));
-	PQclear(r);
-	r = NULL;
-	if (PQresultStatus(create) != PGRES_COMMAND_OK) {
-		err = failed(s, create, "create schema");
+	create = r;
+	c = (struct call){ .st = STMT_SCRIPT, .script = PQgetvalue(create, 0,
+	    0), .what = "create schema" };
+	if ((err = run(s, &c, &r)) != SMW_OK)
 		goto out;
-	}
-	if ((err = run(s, &r, PGRES_COMMAND_OK, "bootstrap", sql_bootstrap,
-	    0, NULL)) != SMW_OK)
+	c = (struct call){ .st = STMT_BOOTSTRAP };
+	if ((err = run(s, &c, &r)) != SMW_OK)
 		goto out;
 	PQclear(r);
 	r = NULL;
@@ -602,11 +967,112 @@ smw_store_migrate(struct smw_store *s, const char *dir, int *applied)
 out:
 	PQclear(r);
 	PQclear(create);
-	if (locked && s->conn != NULL)
-		PQclear(PQexec(s->conn, sql_unlock));
+	r = NULL;
+	c = (struct call){ .st = STMT_UNLOCK };
+	if (locked && s->conn != NULL && run(s, &c, &r) == SMW_OK)
+		PQclear(r);
 	for (int i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
 	smw_store_free(s);
+	s->timeout_ms = s->cfg->timeout_ms;
 	return err;
+}
+
+/*
+ * Personal data: forget and prune, each one call of a SQL function of
+ * sql/015-personal-data.sql, through run() like every statement.
+ */
+enum smw_err
+smw_store_forget(struct smw_store *s, const char *emails, const char *phones,
+    const char *uids, bool dry_run, struct smw_erasure *out)
+{
+	const char	*vals[4] = { emails, phones, uids,
+	    dry_run ? "true" : "false" };
+	struct call	 c = { .st = STMT_FORGET, .vals = vals };
+	PGresult	*r = NULL;
+	enum smw_err	 err;
+
+	memset(out, 0, sizeof(*out));
+	/* It reads every event: no statement timeout, as for migrate. */
+	s->timeout_ms = 0;
+	err = run(s, &c, &r);
+	s->timeout_ms = s->cfg->timeout_ms;
+	if (err != SMW_OK)
+		return SMW_EDB;
+	out->showings = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	out->events = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	out->quarantine = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+	out->id = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+	PQclear(r);
+	return SMW_OK;
+}
+
+enum smw_err
+smw_store_prune_showings(struct smw_store *s, int days, int limit,
+    int budget_ms, char **cursor, struct smw_erasure *sum)
+{
+	char		 d[16], l[16], b[16];
+	const char	*vals[4] = { d, *cursor, l, b };
+	struct call	 c = { .st = STMT_PRUNE_SHOWINGS, .vals = vals };
+	PGresult	*r = NULL;
+	char		*next = NULL;
+	enum smw_err	 err;
+
+	snprintf(d, sizeof(d), "%d", days);
+	snprintf(l, sizeof(l), "%d", limit);
+	snprintf(b, sizeof(b), "%d", budget_ms);
+	if ((err = run(s, &c, &r)) != SMW_OK)
+		return SMW_EDB;
+	if (!PQgetisnull(r, 0, 2) && (next = smw_strndup(PQgetvalue(r, 0, 2),
+	    (size_t)PQgetlength(r, 0, 2))) == NULL) {
+		err = SMW_ENOMEM;
+		goto out;
+	}
+	sum->showings += strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	sum->events += strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	smw_free(*cursor);
+	*cursor = next;
+out:
+	PQclear(r);
+	return err;
+}
+
+enum smw_err
+smw_store_prune_quarantine(struct smw_store *s, int days, int limit,
+    long long *deleted)
+{
+	char		 d[16], l[16];
+	const char	*vals[2] = { d, l };
+	struct call	 c = { .st = STMT_PRUNE_QUARANTINE, .vals = vals };
+	PGresult	*r = NULL;
+
+	*deleted = 0;
+	snprintf(d, sizeof(d), "%d", days);
+	snprintf(l, sizeof(l), "%d", limit);
+	if (run(s, &c, &r) != SMW_OK)
+		return SMW_EDB;
+	*deleted = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return SMW_OK;
+}
+
+enum smw_err
+smw_store_prune_record(struct smw_store *s, int days,
+    struct smw_erasure *sum)
+{
+	char		 n[4][24];
+	const char	*vals[4] = { n[0], n[1], n[2], n[3] };
+	struct call	 c = { .st = STMT_PRUNE_RECORD, .vals = vals };
+	PGresult	*r = NULL;
+
+	snprintf(n[0], sizeof(n[0]), "%d", days);
+	snprintf(n[1], sizeof(n[1]), "%lld", sum->showings);
+	snprintf(n[2], sizeof(n[2]), "%lld", sum->events);
+	snprintf(n[3], sizeof(n[3]), "%lld", sum->quarantine);
+	if (run(s, &c, &r) != SMW_OK)
+		return SMW_EDB;
+	sum->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return SMW_OK;
 }

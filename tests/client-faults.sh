@@ -76,24 +76,26 @@ start_apache "$DEPLOY/apache/showmojo-webhook-fcgid.conf" alias fcgid
 http GET
 is "$STATUS" 200 "mod_fcgid worker up"
 sql "create function showmojo.hold() returns trigger language plpgsql as
-	\$\$ begin perform pg_sleep(2); return new; end \$\$;
+	\$\$ begin perform pg_sleep(5); return new; end \$\$;
 	create trigger hold before insert on showmojo.events
 	for each row execute function showmojo.hold()" >/dev/null
 f9=$(delivery 9001)
 (http POST "$f9"; echo "$STATUS" >"$TMPD/inflight.status") &
 inflight=$!
-for _ in $(seq 50); do
-	[ -n "$(sql "select pid from pg_stat_activity where state = 'active'
-		and application_name = 'showmojo-webhook'")" ] && break
-	sleep 0.1
-done
+# In flight: its backend is seen sleeping in the trigger.
+bpid=$(wait_sql 60 "select pid from pg_stat_activity where datname = current_database()
+	and application_name = 'showmojo-webhook' and wait_event = 'PgSleep'")
+ok $? "the delivery is in flight, inside its transaction (pg_stat_activity)"
 old=$(pgrep -f -u www-data -x "$SMW" | sort | tr '\n' ' ')
 # shellcheck disable=SC2086
 kill -KILL $old
 wait "$inflight"
 first=$(cat "$TMPD/inflight.status")
 sql "drop trigger hold on showmojo.events" >/dev/null
-sleep 2.5	# the killed worker's statement finishes or rolls back
+# The killed worker's statement finishes or rolls back: its backend ends.
+wait_sql 60 "select 1 where not exists (select 1 from pg_stat_activity
+	where pid = ${bpid:-0})" >/dev/null
+ok $? "the killed worker's backend has ended"
 http POST "$f9"
 is "$STATUS" 200 "the retry after the worker was killed is answered 200"
 new=$(pgrep -f -u www-data -x "$SMW" | sort | tr '\n' ' ')

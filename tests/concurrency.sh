@@ -50,19 +50,27 @@ is "$bad" 0 "every round ends in the in-order showing row"
 # A deterministic interleaving: event 2 is stored by a transaction that
 # stays open; event 3 arrives meanwhile and must wait for it, then merge
 # into what event 2 left, not into what it read before (a lost update).
+# Each step waits for the state the server shows (pg_stat_activity), and
+# event 3 for as long as it takes (no timeout of its own).
 post '{"event":{"id":"1","showing":{"uid":"race","name":"N1","email":"E1"}}}'
 mkfifo "$TMPD/x"
-psql -X -q -v ON_ERROR_STOP=1 <"$TMPD/x" >"$TMPD/x.out" 2>&1 &
+PGAPPNAME=smw-race-2 psql -X -q -v ON_ERROR_STOP=1 <"$TMPD/x" >"$TMPD/x.out" 2>&1 &
 psql_pid=$!
 exec 7>"$TMPD/x"
-echo "BEGIN; SELECT showmojo.ingest('{\"event\":{\"id\":\"2\",\"showing\":{\"uid\":\"race\",\"email\":\"E2\"}}}'); SELECT pg_sleep(0.2);" >&7
-sleep 1
+echo "BEGIN; SELECT showmojo.ingest('{\"event\":{\"id\":\"2\",\"showing\":{\"uid\":\"race\",\"email\":\"E2\"}}}');" >&7
+holder=$(wait_sql 60 "select pid from pg_stat_activity
+	where datname = current_database() and application_name = 'smw-race-2'
+	and state = 'idle in transaction' and query like '%ingest%'")
+ok $? "event 2 stored in a transaction left open (pg_stat_activity)"
 printf '%s' '{"event":{"id":"3","showing":{"uid":"race","name":"N3"}}}' >"$TMPD/3.json"
-"$TMPD/post1" "$TMPD/3.json" >"$TMPD/3.out" &
+SHOWMOJO_TIMEOUT_MS=0 "$TMPD/post1" "$TMPD/3.json" >"$TMPD/3.out" &
 post_pid=$!
-sleep 1
+wait_sql 60 "select 1 from pg_stat_activity
+	where datname = current_database() and application_name = 'showmojo-webhook'
+	and wait_event_type = 'Lock' and ${holder:-0} = any(pg_blocking_pids(pid))" >/dev/null
+waited=$?
 kill -0 "$post_pid" 2>/dev/null
-ok $? "event 3 waits while event 2's transaction is open"
+ok "$((waited + $?))" "event 3 waits for event 2's open transaction (pg_blocking_pids)"
 echo "COMMIT;" >&7
 exec 7>&-
 wait "$psql_pid" "$post_pid"

@@ -38,6 +38,7 @@ for f in nginx/showmojo-webhook.conf apache/showmojo-webhook-fcgid.conf \
 	apache/showmojo-webhook-proxy-fcgi.conf apache/showmojo-webhook-cgi.conf \
 	apache/htaccess systemd/showmojo-webhook.socket \
 	systemd/showmojo-webhook@.service systemd/environment \
+	systemd/showmojo-webhook-prune.service systemd/showmojo-webhook-prune.timer \
 	spawn-fcgi/pool.conf spawn-fcgi/showmojo-webhook-pool; do
 	[ -s "$data/deploy/$f" ]
 	ok $? "example configuration: \$(pkgdatadir)/deploy/$f"

@@ -136,10 +136,11 @@ kill_pidfile() {
 	wait_gone "$pid" || kill -KILL "$pid" 2>/dev/null
 }
 
-# start_nginx SNIPPET: nginx from Debian, run as root with www-data
-# workers, a private configuration around the shipped location snippet.
+# start_nginx SNIPPET [DIR]: nginx from Debian, run as root with www-data
+# workers, a private configuration around the shipped location snippet,
+# in DIR (default $TMPD/nginx; another DIR for a second instance).
 start_nginx() {
-	local snippet=$1 d="$TMPD/nginx" try
+	local snippet=$1 d=${2:-$TMPD/nginx} try
 	mkdir -p "$d/temp"
 	template "$snippet" >"$d/showmojo-webhook.conf"
 	# The snippet includes fastcgi_params relative to the configuration,

@@ -54,7 +54,8 @@ fcgi w GET
 is "$STATUS/$(backends)" "200/$pid1" "the same connection serves the next request"
 
 sql "select pg_terminate_backend($pid1)" >/dev/null
-sleep 0.2
+wait_sql 60 "select 1 where not exists (select 1 from pg_stat_activity
+	where pid = $pid1)" >/dev/null
 fcgi w POST "$(delivery 6)"
 is "$STATUS" 200 "after its backend is terminated, the next delivery is stored"
 pid2=$(backends)

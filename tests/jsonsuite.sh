@@ -8,14 +8,17 @@
 # 200, the worker survives them all and exits without a sanitizer report,
 # and every delivery ends either stored or quarantined, as the SQL at the
 # end checks.  Raw files are never deliveries: all are quarantined.
+# Without the corpus (JSONTESTSUITE) the test is skipped, saying why.
 # Embedded, a y_ file is stored, an n_ file is quarantined by the parser
 # itself (not left for PostgreSQL to refuse), except where the table below
 # says otherwise and why; for i_ files the table records what happens.
 . "$top_srcdir/tests/lib.sh"
 export SHOWMOJO_TOKENS=tok-suite
-# Beside the source tree; "make check" says where in JSONTESTSUITE.
-SUITE=${JSONTESTSUITE:-$top_srcdir/../shared/corpus/JSONTestSuite/test_parsing}
-[ -d "$SUITE" ] || bail "JSONTestSuite corpus missing: $SUITE"
+# The corpus is not part of the project: JSONTESTSUITE names its
+# test_parsing directory (tests/run passes it in when there is one).
+SUITE=${JSONTESTSUITE:-}
+[ -n "$SUITE" ] || skip_all "JSONTESTSUITE not set (the corpus's test_parsing directory)"
+[ -d "$SUITE" ] || skip_all "JSONTestSuite corpus not found at JSONTESTSUITE=$SUITE"
 new_db
 
 # Embedded outcomes that are not the default (y_: stored, n_: quarantined).

@@ -39,6 +39,12 @@ bail() {
 	exit 1
 }
 
+skip_all() {	# skip_all REASON: the whole script is skipped (TAP's
+	# "1..0 # SKIP", which automake's TAP driver reports as SKIP)
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
 # Database tests fail, never skip, without a server: tests/run provides one.
 need_db() {
 	psql -Atqc 'select 1' >/dev/null 2>&1 ||
@@ -99,6 +105,19 @@ trap cleanup EXIT
 
 sql() {	# sql QUERY: one value per line, fields separated by |
 	psql -X -Atq -v ON_ERROR_STOP=1 -c "$1"
+}
+
+# wait_sql SECONDS QUERY: poll until QUERY gives a non-empty first line,
+# print it; status 1 when SECONDS pass first.  For waiting on a state the
+# server shows (pg_stat_activity, pg_locks), never on a fixed sleep.
+wait_sql() {
+	local end=$((SECONDS + $1)) v
+	while :; do
+		v=$(psql -X -Atq -c "$2" 2>/dev/null | head -1)
+		[ -z "$v" ] || { echo "$v"; return 0; }
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
 }
 
 # cgi METHOD FILE [AUTH-HEADER]: run the program as a CGI server would.

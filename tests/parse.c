@@ -1391,9 +1391,12 @@ test_sticky(void)
 	    "finish after failure: same code");
 	is_str(smw_parse_why(&p), why, "finish after failure: same reason");
 	smw_parse_free(&p);
+	ok(p.y == NULL, "smw_parse_free: the yajl handle is released");
 	smw_parse_free(&p);
 	smw_parse_free(NULL);
-	ok(1, "smw_parse_free twice and with NULL");
+	ok(p.y == NULL && p.err == SMW_EINPUT,
+	    "smw_parse_free twice and with NULL: nothing freed twice, "
+	    "the failure still recorded");
 	smw_event_free(&ev);
 	smw_event_free(NULL);
 

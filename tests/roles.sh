@@ -7,8 +7,8 @@
 export SHOWMOJO_TOKENS=tok-roles
 new_db
 is "$(sql "select string_agg(rolname, ',' order by rolname) from pg_roles
-	where rolname like 'showmojo\_%'")" "showmojo_reader,showmojo_writer" \
-	"migrate created the two group roles"
+	where rolname like 'showmojo\_%'")" "showmojo_analyst,showmojo_reader,showmojo_writer" \
+	"migrate created the three group roles"
 
 app="smw_app_$$"
 ro="smw_ro_$$"

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* The personal-data commands: forget one person, prune old personal data. */
+#ifndef SMW_PRIVACY_H
+#define SMW_PRIVACY_H
+
+#include "store.h"
+
+/*
+ * showmojo-webhook forget [--dry-run] --email ADDR | --phone NUMBER |
+ * --showing UID ...: argv[0] is "forget".  Prints the rows changed per
+ * table.  Returns the exit status: 0 done (or nothing to do), 1 the
+ * database failed (nothing changed), 2 wrong arguments.
+ */
+int forget(int argc, char *argv[], struct smw_store *);
+
+/*
+ * showmojo-webhook prune --personal-older-than DAYS: argv[0] is "prune".
+ * Prints the rows changed per table, the number of batches and the
+ * longest; progress on stderr when it is a terminal.  Returns 0 done, 1
+ * the database failed (the batches before stay done), 2 wrong arguments.
+ */
+int prune(int argc, char *argv[], struct smw_store *);
+
+#endif
