@@ -2,15 +2,23 @@
 -- One definition each of what 001, 004 and 010 wrote out several times:
 -- the order of events (event_key), the typed fields of a showing object
 -- (showing_record, over the showing_fields type) and the time rule
--- (utc_time: a timestamp without an offset is UTC).  ingest() is
--- redefined on them, with a fast path for the common case and the forms a
--- Rails sender uses read as the document means them.
+-- (utc_time: a timestamp without an offset is UTC), and what an action
+-- says of a showing's outcome (showing_outcome).  ingest() is redefined
+-- on them, with a fast path for the common case and the forms a Rails
+-- sender uses read as the document means them; the views that read
+-- outcomes, order events or parse timestamps are redefined on them too,
+-- and a past showing never confirmed is "expired", not "completed".
 BEGIN;
 
 -- The order of events (README, "Order of events"): event.id as a number
 -- when it is all digits, then created_at, then the id byte by byte; a
 -- missing number or time sorts first.  Compare keys with < and >, sort
 -- with ORDER BY event_key(...).
+--
+-- The functions that name objects of the schema have SQL-standard bodies
+-- (RETURN ...): the names are resolved when they are created, so that a
+-- reader who qualifies the views' names instead of setting search_path
+-- can use them, and the planner still inlines them.
 CREATE TYPE event_key AS (
 	num	numeric,
 	at	timestamptz,
@@ -20,10 +28,8 @@ CREATE TYPE event_key AS (
 CREATE FUNCTION event_key(p_num numeric, p_at timestamptz, p_id text)
 RETURNS event_key
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $fn$
-	SELECT ROW(coalesce(p_num, -1), coalesce(p_at, '-infinity'),
-	    p_id)::event_key
-$fn$;
+RETURN ROW(coalesce(p_num, -1), coalesce(p_at, '-infinity'),
+    p_id)::event_key;
 COMMENT ON FUNCTION event_key(numeric, timestamptz, text) IS
     'The ordering key of an event, from events (ord_num, created_at, id).';
 
@@ -45,11 +51,13 @@ COMMENT ON FUNCTION utc_time(text) IS
 -- (22P02).  Numbers where text belongs (ids) become their decimal text,
 -- the offset as a string of an integer its number.  Timestamps without
 -- an offset are read in the session's time zone: ingest() runs in UTC.
-CREATE FUNCTION showing_record(p jsonb) RETURNS showing_fields
-LANGUAGE sql STABLE PARALLEL SAFE
+-- showing_normalised rewrites the first two forms; showing_record types
+-- the fields.
+CREATE FUNCTION showing_normalised(p jsonb) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $fn$
-	SELECT jsonb_populate_record(NULL::showing_fields,
-	    p - array_remove(ARRAY[
+BEGIN
+	RETURN p - array_remove(ARRAY[
 		CASE WHEN p->>'created_at' = '' THEN 'created_at' END,
 		CASE WHEN p->>'showtime' = '' THEN 'showtime' END,
 		CASE WHEN p->>'confirmed_at' = '' THEN 'confirmed_at' END,
@@ -67,8 +75,21 @@ AS $fn$
 		    THEN jsonb_build_object('is_self_show',
 			'not a boolean: ' || (p->>'is_self_show'))
 		ELSE '{}'::jsonb
-		END)
+		END;
+END
 $fn$;
+COMMENT ON FUNCTION showing_normalised(jsonb) IS
+    'A showing object with the forms a Rails sender uses read as the document means them.';
+
+-- showing_normalised runs only for an object that needs it (an empty
+-- string, a string or number for is_self_show): the common object goes
+-- straight to jsonb_populate_record.
+CREATE FUNCTION showing_record(p jsonb) RETURNS showing_fields
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN jsonb_populate_record(NULL::showing_fields,
+    CASE WHEN p @? '$.* ? (@ == "")' OR p @?
+	'$.is_self_show ? (@.type() == "string" || @.type() == "number")'
+    THEN showing_normalised(p) ELSE p END);
 COMMENT ON FUNCTION showing_record(jsonb) IS
     'The showing_fields of a showing object (run in UTC, as ingest() does).';
 
@@ -140,7 +161,8 @@ BEGIN
 			    ELSE s.last_event_created_at END,
 			now()
 		    FROM (SELECT coalesce(merged,
-			s.snapshot || excluded.snapshot) AS snap) m,
+			s.snapshot || excluded.snapshot) AS snap
+			OFFSET 0) m,	-- merged once, not in each field
 			showing_record(m.snap) f)
 		WHERE merged IS NOT NULL
 		    OR event_key(excluded.last_ord_num,
@@ -194,10 +216,7 @@ CREATE INDEX events_outcome_idx ON events (showing_uid)
 -- every timestamp here.
 CREATE OR REPLACE FUNCTION as_of() RETURNS timestamptz
 LANGUAGE sql STABLE
-AS $fn$
-	SELECT coalesce(utc_time(current_setting('showmojo.as_of', true)),
-	    now())
-$fn$;
+RETURN coalesce(utc_time(current_setting('showmojo.as_of', true)), now());
 
 -- One row per showing, in the showing's local time, with a derived status.
 -- Status, first rule that holds:

@@ -20,32 +20,92 @@ PGDATABASE=$BIN_DB SHOWMOJO_DB="dbname=$BIN_DB" "$SMW" migrate \
 	>"$TMPD/migrate.out" 2>&1 || bail "migrate failed"
 export PGTZ=UTC
 
-# One case a line: description, delivery, check query, its answer (TAB
-# between them).  Cases run in this order, in each database; one that
-# begins with "then" builds on the case before it.
-cat >"$TMPD/cases" <<'EOF'
-empty event.created_at is NULL, payload keeps ""	{"event":{"id":"101","created_at":"","showing":{"uid":"a"}}}	select coalesce(created_at::text, 'NULL'), payload #> '{event,created_at}' from showmojo.events where id = '101'	NULL|""
-empty showing timestamps and offset are NULL, snapshot keeps ""	{"event":{"id":"102","showing":{"uid":"b","created_at":"","showtime":"","confirmed_at":"","canceled_at":"","self_show_code_distributed_at":"","showing_time_zone_utc_offset":""}}}	select num_nulls(created_at, showtime, confirmed_at, canceled_at, self_show_code_distributed_at, showing_time_zone_utc_offset), snapshot -> 'showtime', snapshot -> 'showing_time_zone_utc_offset' from showmojo.showings where uid = 'b'	6|""|""
-timestamps set	{"event":{"id":"103","showing":{"uid":"b","showtime":"2026-03-01T10:00:00Z","confirmed_at":"2026-02-01T10:00:00Z"}}}	select showtime, confirmed_at from showmojo.showings where uid = 'b'	2026-03-01 10:00:00+00|2026-02-01 10:00:00+00
-then an empty confirmed_at makes it NULL	{"event":{"id":"104","showing":{"uid":"b","confirmed_at":""}}}	select showtime, coalesce(confirmed_at::text, 'NULL') from showmojo.showings where uid = 'b'	2026-03-01 10:00:00+00|NULL
-event.id as a JSON integer is its decimal text and a number	{"event":{"id":12345,"showing":{"uid":"c","name":"int"}}}	select id, ord_num, payload #> '{event,id}' from showmojo.events where id = '12345'	12345|12345|12345
-then the same id as a string is a duplicate	{"event":{"id":"12345","showing":{"uid":"c","name":"string"}}}	select count(*), max(name) from showmojo.events e join showmojo.showings s on s.uid = e.showing_uid where e.id = '12345'	1|int
-showing.uid, team_member_uid, listing_uid as integers are text	{"event":{"id":"105","team_member_uid":77,"showing":{"uid":4242,"listing_uid":99}}}	select e.team_member_uid, e.showing_uid, s.uid, s.listing_uid, s.snapshot -> 'uid' from showmojo.events e join showmojo.showings s on s.uid = e.showing_uid where e.id = '105'	77|4242|4242|99|4242
-integer ids order as numbers: 10 first	{"event":{"id":10,"showing":{"uid":"o","name":"ten"}}}	select name, last_event_id, last_ord_num from showmojo.showings where uid = 'o'	ten|10|10
-then "9" (text order would put it after 10) stays older	{"event":{"id":"9","showing":{"uid":"o","name":"nine","email":"nine@x"}}}	select name, email, last_event_id from showmojo.showings where uid = 'o'	ten|nine@x|10
-then 100 is the greatest	{"event":{"id":100,"showing":{"uid":"o","name":"hundred"}}}	select name, email, last_event_id, last_ord_num from showmojo.showings where uid = 'o'	hundred|nine@x|100|100
-the offset as a string of an integer	{"event":{"id":"106","showing":{"uid":"d","showing_time_zone_utc_offset":"-18000"}}}	select showing_time_zone_utc_offset, snapshot -> 'showing_time_zone_utc_offset' from showmojo.showings where uid = 'd'	-18000|"-18000"
-is_self_show "true"	{"event":{"id":"107","showing":{"uid":"e1","is_self_show":"true"}}}	select is_self_show, snapshot -> 'is_self_show' from showmojo.showings where uid = 'e1'	t|"true"
-is_self_show "false"	{"event":{"id":"108","showing":{"uid":"e2","is_self_show":"false"}}}	select is_self_show, snapshot -> 'is_self_show' from showmojo.showings where uid = 'e2'	f|"false"
-is_self_show 1	{"event":{"id":"109","showing":{"uid":"e3","is_self_show":1}}}	select is_self_show, snapshot -> 'is_self_show' from showmojo.showings where uid = 'e3'	t|1
-is_self_show 0	{"event":{"id":"110","showing":{"uid":"e4","is_self_show":0}}}	select is_self_show, snapshot -> 'is_self_show' from showmojo.showings where uid = 'e4'	f|0
-a timestamp without an offset is UTC	{"event":{"id":"111","created_at":"2026-01-02T03:04:05","showing":{"uid":"f","showtime":"2026-01-01T10:00:00"}}}	select e.created_at, s.showtime from showmojo.events e join showmojo.showings s on s.uid = e.showing_uid where e.id = '111'	2026-01-02 03:04:05+00|2026-01-01 10:00:00+00
-EOF
+# c DESCRIPTION DELIVERY CHECK-QUERY ITS-ANSWER: one case.  Cases run in
+# this order, in each database; one that begins with "then" builds on the
+# case before it.
+DESC=() BODY=() CHECK=() WANT=()
+c() { DESC+=("$1"); BODY+=("$2"); CHECK+=("$3"); WANT+=("$4"); }
+E="select %s from showmojo.events where id = '%s'"
+S="select %s from showmojo.showings where uid = '%s'"
+ES="select %s from showmojo.events e join showmojo.showings s
+    on s.uid = e.showing_uid where e.id = '%s'"
 
-# run_cases MODE: deliver each case (MODE sql or program) and check it.
+c 'empty event.created_at is NULL, payload keeps ""' \
+	'{"event":{"id":"101","created_at":"","showing":{"uid":"a"}}}' \
+	"$(printf "$E" "coalesce(created_at::text, 'NULL'),
+	    payload #> '{event,created_at}'" 101)" \
+	'NULL|""'
+c 'empty showing timestamps and offset are NULL, snapshot keeps ""' \
+	'{"event":{"id":"102","showing":{"uid":"b","created_at":"",'\
+'"showtime":"","confirmed_at":"","canceled_at":"",'\
+'"self_show_code_distributed_at":"","showing_time_zone_utc_offset":""}}}' \
+	"$(printf "$S" "num_nulls(created_at, showtime, confirmed_at,
+	    canceled_at, self_show_code_distributed_at,
+	    showing_time_zone_utc_offset), snapshot -> 'showtime',
+	    snapshot -> 'showing_time_zone_utc_offset'" b)" \
+	'6|""|""'
+c 'timestamps set' \
+	'{"event":{"id":"103","showing":{"uid":"b",'\
+'"showtime":"2026-03-01T10:00:00Z","confirmed_at":"2026-02-01T10:00:00Z"}}}' \
+	"$(printf "$S" "showtime, confirmed_at" b)" \
+	'2026-03-01 10:00:00+00|2026-02-01 10:00:00+00'
+c 'then an empty confirmed_at makes it NULL' \
+	'{"event":{"id":"104","showing":{"uid":"b","confirmed_at":""}}}' \
+	"$(printf "$S" "showtime, coalesce(confirmed_at::text, 'NULL')" b)" \
+	'2026-03-01 10:00:00+00|NULL'
+c 'event.id as a JSON integer is its decimal text and a number' \
+	'{"event":{"id":12345,"showing":{"uid":"c","name":"int"}}}' \
+	"$(printf "$E" "id, ord_num, payload #> '{event,id}'" 12345)" \
+	'12345|12345|12345'
+c 'then the same id as a string is a duplicate' \
+	'{"event":{"id":"12345","showing":{"uid":"c","name":"string"}}}' \
+	"$(printf "$ES" "count(*), max(name)" 12345)" \
+	'1|int'
+c 'showing.uid, team_member_uid, listing_uid as integers are text' \
+	'{"event":{"id":"105","team_member_uid":77,'\
+'"showing":{"uid":4242,"listing_uid":99}}}' \
+	"$(printf "$ES" "e.team_member_uid, e.showing_uid, s.uid,
+	    s.listing_uid, s.snapshot -> 'uid'" 105)" \
+	'77|4242|4242|99|4242'
+c 'integer ids order as numbers: 10 first' \
+	'{"event":{"id":10,"showing":{"uid":"o","name":"ten"}}}' \
+	"$(printf "$S" "name, last_event_id, last_ord_num" o)" \
+	'ten|10|10'
+c 'then "9" (text order would put it after 10) stays older' \
+	'{"event":{"id":"9","showing":{"uid":"o","name":"nine",'\
+'"email":"nine@x"}}}' \
+	"$(printf "$S" "name, email, last_event_id" o)" \
+	'ten|nine@x|10'
+c 'then 100 is the greatest' \
+	'{"event":{"id":100,"showing":{"uid":"o","name":"hundred"}}}' \
+	"$(printf "$S" "name, email, last_event_id, last_ord_num" o)" \
+	'hundred|nine@x|100|100'
+c 'the offset as a string of an integer' \
+	'{"event":{"id":"106","showing":{"uid":"d",'\
+'"showing_time_zone_utc_offset":"-18000"}}}' \
+	"$(printf "$S" "showing_time_zone_utc_offset,
+	    snapshot -> 'showing_time_zone_utc_offset'" d)" \
+	'-18000|"-18000"'
+n=106
+for v in '"true"' '"false"' 1 0; do
+	n=$((n + 1))
+	case $v in *true* | 1) b=t ;; *) b=f ;; esac
+	c "is_self_show $v" \
+		"$(printf '{"event":{"id":"%s","showing":{"uid":"e%s",%s}}}' \
+		    "$n" "$n" "\"is_self_show\":$v")" \
+		"$(printf "$S" "is_self_show, snapshot -> 'is_self_show'" "e$n")" \
+		"$b|$v"
+done
+c 'a timestamp without an offset is UTC' \
+	'{"event":{"id":"111","created_at":"2026-01-02T03:04:05",'\
+'"showing":{"uid":"f","showtime":"2026-01-01T10:00:00"}}}' \
+	"$(printf "$ES" "e.created_at, s.showtime" 111)" \
+	'2026-01-02 03:04:05+00|2026-01-01 10:00:00+00'
+
 run_cases() {
-	local mode=$1 desc body check want out refused=
-	while IFS=$'\t' read -r desc body check want; do
+	local mode=$1 i desc body out refused=
+	for i in "${!DESC[@]}"; do
+		desc=${DESC[$i]} body=${BODY[$i]}
 		case $desc in
 		then*) ;;
 		*) refused= ;;
@@ -63,7 +123,8 @@ run_cases() {
 			case $out in
 			*": invalid: "*)
 				refused=1
-				ok 0 "$mode: $desc # SKIP the parser refuses it (${out#*: invalid: })"
+				out=${out#*: invalid: }
+				ok 0 "$mode: $desc # SKIP the parser refuses it ($out)"
 				continue ;;
 			esac
 		fi
@@ -71,8 +132,8 @@ run_cases() {
 		*stored*|*duplicate*) ;;
 		*) ok 1 "$mode: $desc"; echo "#   delivery: $out"; continue ;;
 		esac
-		is "$(sql "$check" 2>&1)" "$want" "$mode: $desc"
-	done <"$TMPD/cases"
+		is "$(sql "${CHECK[$i]}" 2>&1)" "${WANT[$i]}" "$mode: $desc"
+	done
 }
 
 run_cases sql

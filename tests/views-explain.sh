@@ -5,8 +5,8 @@
 # index, never by a sequential scan.  The data is generated in SQL straight
 # into the tables (not through the program) to keep this fast: 200
 # listings, 20,000 showings over 2026, 5 events each, 20,000 quarantined
-# deliveries of which 30 wait.  The planner is left alone: no enable_*
-# setting is touched.
+# bodies of which 30 wait.  The planner is left alone: no enable_* setting
+# is touched.
 . "$(dirname "$0")/lib.sh"
 
 AS_OF=2026-11-18T17:00:00Z
@@ -62,7 +62,7 @@ INSERT INTO quarantine (received_at, reason, body, replayed_at)
 SELECT timestamptz '2026-01-01' + k * interval '20 minutes',
     CASE WHEN k % 3 = 0 THEN 'not JSON: parse error: premature EOF'
 	ELSE 'event.id is missing' END,
-    convert_to('{"event":', 'UTF8'),
+    convert_to('{"event":' || k, 'UTF8'),
     CASE WHEN k <= 19970 THEN timestamptz '2026-11-01' END
 FROM generate_series(1, 20000) k;
 

@@ -395,6 +395,12 @@ LOCAL="SELECT showing_uid, showtime_local, utc_offset, status FROM showings_loca
     SELECT * FROM events_daily ORDER BY day, category, action;"
 is "$(qny -c "$LOCAL")" "$(q -c "$LOCAL")" \
 	"the views answer a reader in New York as they answer a reader in UTC"
+# A reader who qualifies the names instead of setting search_path.
+QUALIFIED=$(printf '%s\n' "$LOCAL" | sed 's/FROM \([a-z_]*\)/FROM showmojo.\1/')
+is "$(PGOPTIONS="-c showmojo.as_of=$AS_OF" PGTZ=UTC \
+	psql -X -Atq -v ON_ERROR_STOP=1 -c "SET search_path = public" \
+	-c "$QUALIFIED" 2>&1)" "$(q -c "$LOCAL")" \
+	"the views answer a reader who qualifies their names"
 for name in upcoming-week funnel-last-month prospect canceled-today activity; do
 	is "$(qny -f "$TMPD/readme/$name.sql" 2>&1)" \
 		"$(q -f "$TMPD/readme/$name.sql" 2>&1)" \
