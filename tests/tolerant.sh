@@ -136,6 +136,10 @@ sql "truncate showmojo.events, showmojo.showings, showmojo.quarantine"
 SHOWMOJO_STRICT=1 run strict
 unset SHOWMOJO_STRICT
 
+SHOWMOJO_STRICT=yes post '{"event":{"id":"s-1"}}'
+is "$STATUS/$(grep -c 'SHOWMOJO_STRICT=yes: expected a number from 0 to 1' "$TMPD/stderr")" \
+	503/1 "SHOWMOJO_STRICT other than 0 or 1: the configuration is refused, the log says why"
+
 # --- recovery: replay after the upgrade -------------------------------------
 #
 # Deliveries quarantined by the program before it read these forms: two
