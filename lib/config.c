@@ -237,6 +237,10 @@ smw_config_load(struct smw_config *c)
 		    "path", c->spool);
 		return SMW_ECONFIG;
 	}
+	n = c->strict;
+	if ((err = env_number("SHOWMOJO_STRICT", 0, 1, &n)) != SMW_OK)
+		return err;
+	c->strict = n == 1;
 	return SMW_OK;
 }
 

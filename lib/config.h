@@ -43,6 +43,7 @@ struct smw_config {
 	char			*sqldir;	/* migrations; NULL: built-in */
 	char			*spool;		/* SHOWMOJO_SPOOL; NULL: off */
 	unsigned long long	 spool_max;	/* SHOWMOJO_SPOOL_MAX, bytes */
+	bool			 strict;	/* SHOWMOJO_STRICT=1 */
 };
 
 /* Defaults, nothing allocated.  Pair with smw_config_free. */

@@ -82,6 +82,7 @@ finish(struct smw_delivery *d, struct smw_store *s,
 	enum smw_err		 err;
 
 	d->outcome = SMW_OUT_NONE;
+	smw_parse_strict(&d->parse, cfg->strict);
 	if ((err = smw_parse_finish(&d->parse)) == SMW_ENOMEM)
 		return err;
 	if (err != SMW_OK) {

@@ -17,46 +17,6 @@
 #include "log.h"
 #include "parse.h"
 
-/* What the next value is: a known field index, or one of these. */
-#define PEND_NONE	(-1)	/* an unknown key's value */
-#define PEND_EVENT	(-2)	/* the root's "event" */
-#define PEND_SH_BASE	64	/* showing field i is PEND_SH_BASE + i */
-
-enum jtype {
-	J_NULL,
-	J_BOOL,
-	J_NUMBER,
-	J_STRING,
-	J_OBJECT,
-	J_ARRAY
-};
-
-static const char *const jtype_names[] = {
-	[J_NULL] = "null",
-	[J_BOOL] = "a boolean",
-	[J_NUMBER] = "a number",
-	[J_STRING] = "a string",
-	[J_OBJECT] = "an object",
-	[J_ARRAY] = "an array",
-};
-
-static const char *const type_names[SMW_T__MAX] = {
-	[SMW_T_STRING] = "a string",
-	[SMW_T_TIME] = "an ISO 8601 string",
-	[SMW_T_INT] = "an integer",
-	[SMW_T_BOOL] = "a boolean",
-	[SMW_T_OBJECT] = "an object",
-};
-
-/* Which JSON type each field type takes (besides null). */
-static const enum jtype type_json[SMW_T__MAX] = {
-	[SMW_T_STRING] = J_STRING,
-	[SMW_T_TIME] = J_STRING,
-	[SMW_T_INT] = J_NUMBER,
-	[SMW_T_BOOL] = J_BOOL,
-	[SMW_T_OBJECT] = J_OBJECT,
-};
-
 /*
  * Record the first failure and its reason (trailing white space, which
  * yajl's messages end with, removed); returns 0 to stop yajl.
@@ -85,16 +45,43 @@ fail(struct smw_parse *p, enum smw_err err, const char *fmt, ...)
 
 /* Field definition and storage for a pending known field. */
 static const struct smw_field_def *
-pending_field(struct smw_parse *p, struct smw_value **v, const char **obj)
+pending_field(struct smw_parse *p, struct smw_parse_pending pend,
+    struct smw_value **v, const char **obj)
 {
-	if (p->pending >= PEND_SH_BASE) {
-		*v = &p->ev->sh[p->pending - PEND_SH_BASE];
+	if (pend.next == SMW_NEXT_SH_FIELD) {
+		*v = &p->ev->sh[pend.field];
 		*obj = "event.showing";
-		return &smw_sh_fields[p->pending - PEND_SH_BASE];
+		return &smw_sh_fields[pend.field];
 	}
-	*v = &p->ev->ev[p->pending];
+	*v = &p->ev->ev[pend.field];
 	*obj = "event";
-	return &smw_ev_fields[p->pending];
+	return &smw_ev_fields[pend.field];
+}
+
+/*
+ * The value a refusal names, for the reason: at most 40 bytes, cut at a
+ * character, control characters as '?', a string in double quotes.
+ */
+static void
+quote(char *dst, size_t dstsz, enum smw_json t, const char *s, size_t len)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i = 0, o = 0, n;
+	const char		*q = t == SMW_J_STRING ? "\"" : "";
+
+	o = (size_t)snprintf(dst, dstsz, ": %s", q);
+	while (i < len && i < 40 && o + 8 < dstsz) {
+		if (smw_utf8_seq(u + i, len - i, &n) != SMW_UTF8_OK ||
+		    i + n > 40)
+			break;
+		if (n == 1 && (u[i] < 0x20 || u[i] == 0x7f))
+			dst[o++] = '?';
+		else
+			for (size_t k = 0; k < n; k++)
+				dst[o++] = s[i + k];
+		i += n;
+	}
+	snprintf(dst + o, dstsz - o, "%s%s", i < len ? "..." : "", q);
 }
 
 /* Forget every showing field: a new "showing" replaces an earlier one. */
@@ -107,47 +94,62 @@ reset_showing(struct smw_event *ev)
 
 /*
  * A value (scalar, or the start of a container) arrives.  Checks it against
- * the position; for a known scalar field stores it.  Returns 1 to go on.
+ * the position; for a known scalar field stores it as smw_value_read reads
+ * it, noting where the document's letter first broke.  Returns 1 to go on.
  */
 static int
-value(struct smw_parse *p, enum jtype t, const char *s, size_t len)
+value(struct smw_parse *p, enum smw_json t, const char *s, size_t len)
 {
 	const struct smw_field_def	*def;
 	struct smw_value		*v;
-	const char			*obj, *why;
-	int				 pend = p->pending;
+	struct smw_reading		 r;
+	struct smw_parse_pending	 pend = p->pending;
+	const char			*obj;
+	char				 found[96];
 
-	p->pending = PEND_NONE;
+	p->pending.next = SMW_NEXT_UNKNOWN;
 	if (p->skip > 0)
 		return 1;
 	if (p->level == 0) {
-		if (t != J_OBJECT)
+		if (t != SMW_J_OBJECT)
 			return fail(p, SMW_EINPUT,
-			    "top level is %s, not an object", jtype_names[t]);
+			    "top level is %s, not an object",
+			    smw_json_names[t]);
 		return 1;
 	}
-	if (pend == PEND_NONE)
+	switch (pend.next) {
+	case SMW_NEXT_UNKNOWN:
 		return 1;
-	if (pend == PEND_EVENT) {
-		if (t != J_OBJECT)
+	case SMW_NEXT_EVENT:
+		if (t != SMW_J_OBJECT)
 			return fail(p, SMW_EINPUT,
-			    "event is %s, not an object", jtype_names[t]);
+			    "event is %s, not an object", smw_json_names[t]);
 		return 1;
+	case SMW_NEXT_EV_FIELD:
+	case SMW_NEXT_SH_FIELD:
+		break;
 	}
-	p->pending = pend;
-	def = pending_field(p, &v, &obj);
-	p->pending = PEND_NONE;
-	if (t != J_NULL && t != type_json[def->type])
-		return fail(p, SMW_EINPUT, "%s.%s is %s, not %s", obj,
-		    def->name, jtype_names[t], type_names[def->type]);
+	def = pending_field(p, pend, &v, &obj);
+	if (!smw_value_read(def->type, t, s, len, &r)) {
+		found[0] = '\0';
+		if (r.quote)
+			quote(found, sizeof(found), t, s, len);
+		if (p->letter[0] == '\0')
+			snprintf(p->letter, sizeof(p->letter), "%s.%s %s",
+			    obj, def->name, r.letter);
+		return fail(p, SMW_EINPUT, "%s.%s %s%s", obj, def->name,
+		    r.why, found);
+	}
+	if (r.letter[0] != '\0' && p->letter[0] == '\0')
+		snprintf(p->letter, sizeof(p->letter), "%s.%s %s", obj,
+		    def->name, r.letter);
 	if (def->type == SMW_T_OBJECT) {
 		reset_showing(p->ev);
-		v->state = t == J_NULL ? SMW_NULL : SMW_VALUE;
+		v->state = r.state;
 		return 1;
 	}
-	if (t != J_NULL && !smw_value_check(def->type, s, len, &why))
-		return fail(p, SMW_EINPUT, "%s.%s is %s", obj, def->name, why);
-	if (smw_value_set(v, t == J_NULL ? NULL : s, len) != SMW_OK)
+	if (smw_value_set(v, r.state == SMW_NULL ? NULL : r.text, r.len) !=
+	    SMW_OK)
 		return fail(p, SMW_ENOMEM, "out of memory");
 	return 1;
 }
@@ -155,14 +157,14 @@ value(struct smw_parse *p, enum jtype t, const char *s, size_t len)
 static int
 cb_null(void *ctx)
 {
-	return value(ctx, J_NULL, NULL, 0);
+	return value(ctx, SMW_J_NULL, NULL, 0);
 }
 
 static int
 cb_boolean(void *ctx, int b)
 {
-	return b ? value(ctx, J_BOOL, "true", 4) :
-	    value(ctx, J_BOOL, "false", 5);
+	return b ? value(ctx, SMW_J_BOOL, "true", 4) :
+	    value(ctx, SMW_J_BOOL, "false", 5);
 }
 
 /*
@@ -192,13 +194,13 @@ cb_number(void *ctx, const char *s, size_t len)
 			    "number exponent beyond %d",
 			    SMW_PARSE_MAX_EXPONENT);
 	}
-	return value(p, J_NUMBER, s, len);
+	return value(p, SMW_J_NUMBER, s, len);
 }
 
 static int
 cb_string(void *ctx, const unsigned char *s, size_t len)
 {
-	return value(ctx, J_STRING, (const char *)s, len);
+	return value(ctx, SMW_J_STRING, (const char *)s, len);
 }
 
 /* One more open container; refuses nesting past SMW_PARSE_MAX_DEPTH. */
@@ -215,11 +217,11 @@ static int
 cb_start_map(void *ctx)
 {
 	struct smw_parse	*p = ctx;
-	int			 pend = p->pending;
+	enum smw_parse_next	 next = p->pending.next;
 
-	if (!enter(p) || !value(p, J_OBJECT, NULL, 0))
+	if (!enter(p) || !value(p, SMW_J_OBJECT, NULL, 0))
 		return 0;
-	if (p->skip > 0 || (p->level > 0 && pend == PEND_NONE)) {
+	if (p->skip > 0 || (p->level > 0 && next == SMW_NEXT_UNKNOWN)) {
 		p->skip++;
 		return 1;
 	}
@@ -251,7 +253,7 @@ cb_start_array(void *ctx)
 {
 	struct smw_parse	*p = ctx;
 
-	if (!enter(p) || !value(p, J_ARRAY, NULL, 0))
+	if (!enter(p) || !value(p, SMW_J_ARRAY, NULL, 0))
 		return 0;
 	p->skip++;
 	return 1;
@@ -267,42 +269,49 @@ cb_end_array(void *ctx)
 	return 1;
 }
 
-/* Index of key in a field table, or -1. */
-static int
-lookup(const struct smw_field_def *defs, size_t n, const unsigned char *k,
+/* Index of key in a field table, or n when it is not there. */
+static unsigned
+lookup(const struct smw_field_def *defs, unsigned n, const unsigned char *k,
     size_t len)
 {
 	if (len == 0)
-		return -1;
+		return n;
 	/* The first byte rules out most names before strlen runs. */
-	for (size_t i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++)
 		if (defs[i].name[0] == (char)k[0] &&
 		    strlen(defs[i].name) == len &&
 		    memcmp(defs[i].name, k, len) == 0)
-			return (int)i;
-	return -1;
+			return i;
+	return n;
 }
 
 static int
 cb_map_key(void *ctx, const unsigned char *k, size_t len)
 {
 	struct smw_parse	*p = ctx;
-	int			 i;
+	unsigned		 i;
 
-	p->pending = PEND_NONE;
+	p->pending.next = SMW_NEXT_UNKNOWN;
 	if (p->skip > 0)
 		return 1;
 	switch (p->level) {
 	case 1:
 		if (len == 5 && memcmp(k, "event", 5) == 0)
-			p->pending = PEND_EVENT;
+			p->pending.next = SMW_NEXT_EVENT;
 		break;
 	case 2:
-		p->pending = lookup(smw_ev_fields, SMW_EV__MAX, k, len);
+		if ((i = lookup(smw_ev_fields, SMW_EV__MAX, k, len)) <
+		    SMW_EV__MAX) {
+			p->pending.next = SMW_NEXT_EV_FIELD;
+			p->pending.field = i;
+		}
 		break;
 	case 3:
-		if ((i = lookup(smw_sh_fields, SMW_SH__MAX, k, len)) >= 0)
-			p->pending = PEND_SH_BASE + i;
+		if ((i = lookup(smw_sh_fields, SMW_SH__MAX, k, len)) <
+		    SMW_SH__MAX) {
+			p->pending.next = SMW_NEXT_SH_FIELD;
+			p->pending.field = i;
+		}
 		break;
 	default:
 		break;
@@ -373,7 +382,7 @@ smw_parse_init(struct smw_parse *p, struct smw_event *ev)
 {
 	memset(p, 0, sizeof(*p));
 	p->ev = ev;
-	p->pending = PEND_NONE;
+	p->pending.next = SMW_NEXT_UNKNOWN;
 	if ((p->y = yajl_alloc(&callbacks, &alloc_funcs, p)) == NULL)
 		return SMW_ENOMEM;
 	return SMW_OK;
@@ -468,44 +477,56 @@ scan_json(struct smw_parse *p, unsigned char c)
 	return true;
 }
 
-/* Strict UTF-8 (RFC 3629): no overlong forms, surrogates or > U+10FFFF. */
-static bool
-scan_utf8(struct smw_parse *p, unsigned char c)
+/*
+ * The UTF-8 character that starts at s (left bytes there; p->offset is
+ * where s is in the body), or the rest of one a chunk boundary cut: check
+ * it with the one validator (smw_utf8_seq), keep a character cut again,
+ * and hand its first byte to scan_json.  Returns the bytes of s used, 0
+ * when the body is not UTF-8.
+ */
+static size_t
+scan_utf8(struct smw_parse *p, const unsigned char *s, size_t left)
 {
-	if (p->u8_need == 0) {
-		if (c < 0x80)
-			return true;
-		if (c >= 0xC2 && c <= 0xDF) {
-			p->u8_need = 1, p->u8_cp = c & 0x1F, p->u8_min = 0x80;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			p->u8_need = 2, p->u8_cp = c & 0x0F, p->u8_min = 0x800;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			p->u8_need = 3, p->u8_cp = c & 0x07,
-			    p->u8_min = 0x10000;
-		} else
-			goto bad;
-		return true;
+	unsigned char		 seq[sizeof(p->u8)];
+	const unsigned char	*c = s;
+	size_t			 have = p->u8_have, take = left, n;
+	uint64_t		 lead = p->offset - have;
+	enum smw_utf8		 r;
+
+	if (have > 0) {
+		take = left < sizeof(seq) - have ? left : sizeof(seq) - have;
+		memcpy(seq, p->u8, have);
+		memcpy(seq + have, s, take);
+		c = seq;
 	}
-	if ((c & 0xC0) != 0x80)
+	r = smw_utf8_seq(c, have + take, &n);
+	if (r == SMW_UTF8_BAD && n == 0)
 		goto bad;
-	p->u8_cp = p->u8_cp << 6 | (c & 0x3F);
-	if (--p->u8_need > 0)
-		return true;
-	if (p->u8_cp < p->u8_min || p->u8_cp > 0x10FFFF ||
-	    (p->u8_cp >= 0xD800 && p->u8_cp <= 0xDFFF))
-		goto bad;
-	return true;
+	if (have == 0 && !scan_json(p, c[0]))
+		return 0;
+	switch (r) {
+	case SMW_UTF8_OK:
+		p->u8_have = 0;
+		return n - have;
+	case SMW_UTF8_SHORT:
+		memcpy(p->u8 + have, s, take);
+		p->u8_have = have + take;
+		return take;
+	case SMW_UTF8_BAD:
+		break;
+	}
 bad:
+	p->offset = lead + n;
 	fail(p, SMW_EINPUT, "invalid UTF-8 at byte %llu",
 	    (unsigned long long)p->offset);
-	return false;
+	return 0;
 }
 
 /* Neither scanner is inside an escape or a UTF-8 sequence. */
 static bool
 scanners_idle(const struct smw_parse *p)
 {
-	return p->u8_need == 0 && p->hex_left == 0 && p->sur == 0 && !p->esc;
+	return p->u8_have == 0 && p->hex_left == 0 && p->sur == 0 && !p->esc;
 }
 
 enum smw_err
@@ -525,14 +546,19 @@ smw_parse_feed(struct smw_parse *p, const void *data, size_t len)
 	 * string: most bytes take this short way past the scanners.
 	 */
 	quiet = scanners_idle(p);
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0, n; i < len; i += n) {
+		n = 1;
 		if (quiet && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '\\') {
 			if (s[i] == '"')
 				p->in_str = !p->in_str;
 			continue;
 		}
 		p->offset = base + i;
-		if (!scan_utf8(p, s[i]) || !scan_json(p, s[i]))
+		if (p->u8_have > 0 || s[i] >= 0x80)
+			n = scan_utf8(p, s + i, len - i);
+		else if (!scan_json(p, s[i]))
+			n = 0;
+		if (n == 0)
 			return p->err;
 		quiet = scanners_idle(p);
 	}
@@ -556,9 +582,14 @@ smw_parse_finish(struct smw_parse *p)
 	unsigned char		*msg;
 	const char		*why;
 
+	/* Where the letter broke first, strict mode stops there. */
+	if (p->strict && p->letter[0] != '\0' && p->err != SMW_ENOMEM) {
+		p->err = SMW_OK;
+		fail(p, SMW_EINPUT, "%s", p->letter);
+	}
 	if (p->err != SMW_OK)
 		return p->err;
-	if (p->u8_need > 0) {
+	if (p->u8_have > 0) {
 		fail(p, SMW_EINPUT, "invalid UTF-8 at byte %llu",
 		    (unsigned long long)p->offset);
 		return p->err;
@@ -594,6 +625,12 @@ smw_parse_finish(struct smw_parse *p)
 	if (smw_event_validate(p->ev, &why) != SMW_OK)
 		fail(p, SMW_EINPUT, "%s", why);
 	return p->err;
+}
+
+void
+smw_parse_strict(struct smw_parse *p, bool strict)
+{
+	p->strict = strict;
 }
 
 const char *

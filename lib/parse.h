@@ -6,6 +6,7 @@
  * later (so that a deterministic failure never reaches the database):
  * invalid or overlong UTF-8, surrogates, code points past U+10FFFF, \u0000,
  * nesting deeper than SMW_PARSE_MAX_DEPTH and numbers jsonb cannot hold.
+ * Known fields are read as smw_value_read says (event.h).
  */
 #ifndef SMW_PARSE_H
 #define SMW_PARSE_H
@@ -24,6 +25,19 @@
 
 struct yajl_handle_t;
 
+/* What the next value is, as the key before it said. */
+enum smw_parse_next {
+	SMW_NEXT_UNKNOWN,	/* an unknown key's value, walked over */
+	SMW_NEXT_EVENT,		/* the root's "event" */
+	SMW_NEXT_EV_FIELD,	/* event field .field */
+	SMW_NEXT_SH_FIELD	/* showing field .field */
+};
+
+struct smw_parse_pending {
+	enum smw_parse_next	 next;
+	unsigned		 field;	/* enum smw_ev_field / smw_sh_field */
+};
+
 struct smw_parse {
 	struct yajl_handle_t	*y;
 	struct smw_event	*ev;
@@ -33,11 +47,14 @@ struct smw_parse {
 	int			 depth;		/* open containers */
 	int			 level;		/* 1 root, 2 event, 3 showing */
 	int			 skip;		/* depth in ignored values */
-	int			 pending;	/* what the next value is */
+	struct smw_parse_pending pending;	/* what the next value is */
 	bool			 seen_event;
+	/* The document's letter: whether to hold to it, where it broke. */
+	bool			 strict;
+	char			 letter[192];
 	/* Raw byte checks (UTF-8 and string escapes), across chunks. */
-	uint32_t		 u8_cp, u8_min;
-	unsigned		 u8_need;
+	unsigned char		 u8[4];		/* a character cut by a chunk */
+	size_t			 u8_have;
 	bool			 in_str, esc;
 	unsigned		 hex_left;
 	uint32_t		 hex;
@@ -62,8 +79,20 @@ enum smw_err smw_parse_feed(struct smw_parse *, const void *, size_t)
     SMW_MUSTCHECK;
 
 /*
+ * Hold the body to the document's letter (SHOWMOJO_STRICT=1) or not (the
+ * default): a known field must have the documented JSON type and form,
+ * ids and the offset cannot be sent the other way, times only as the
+ * program read them before it read Ruby's forms (no " -0500", " UTC"),
+ * and an empty string is not null.  The parser always reads tolerantly
+ * and notes where the letter first broke; smw_parse_finish then refuses
+ * the body with that reason when strict.  Call before smw_parse_finish.
+ */
+void smw_parse_strict(struct smw_parse *, bool);
+
+/*
  * The body is complete: check that it was a whole JSON document with an
- * "event" object and a usable event.id.  Same codes as smw_parse_feed.
+ * "event" object and a usable event.id, and, when strict, that it holds to
+ * the document's letter.  Same codes as smw_parse_feed.
  */
 enum smw_err smw_parse_finish(struct smw_parse *) SMW_MUSTCHECK;
 

@@ -699,34 +699,6 @@ smw_store_event(struct smw_store *s, const char *body, size_t len,
 /* Longest reason or request metadata value kept in the quarantine. */
 #define QUARANTINE_TEXT_MAX 1024
 
-/* Length of the valid UTF-8 sequence (RFC 3629) starting at s, 0 if none. */
-static size_t
-utf8_seq(const unsigned char *s)
-{
-	uint32_t	 cp;
-	size_t		 n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		n = 2, cp = s[0] & 0x1F;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		n = 3, cp = s[0] & 0x0F;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 ||
-	    cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
-}
-
 /*
  * Copy src (NULL stays NULL) into dst as text PostgreSQL accepts: a byte
  * that is not part of valid UTF-8 becomes '?', and the copy is cut at a
@@ -738,12 +710,14 @@ static const char *
 text_param(char *dst, size_t dstsz, const char *src)
 {
 	const unsigned char	*s = (const unsigned char *)src;
-	size_t			 i = 0, o = 0, n;
+	size_t			 i = 0, o = 0, n, len;
 
 	if (src == NULL)
 		return NULL;
+	len = strlen(src);
 	while (s[i] != '\0') {
-		n = utf8_seq(s + i);
+		if (smw_utf8_seq(s + i, len - i, &n) != SMW_UTF8_OK)
+			n = 0;
 		if (o + (n > 0 ? n : 1) >= dstsz)
 			break;
 		if (n > 0)

@@ -177,3 +177,39 @@ smw_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
+
+enum smw_utf8
+smw_utf8_seq(const unsigned char *s, size_t len, size_t *n)
+{
+	uint32_t	 cp, min;
+	size_t		 need, i;
+
+	*n = 0;
+	if (len == 0)
+		return SMW_UTF8_SHORT;
+	if (s[0] < 0x80) {
+		*n = 1;
+		return SMW_UTF8_OK;
+	}
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		need = 2, cp = s[0] & 0x1F, min = 0x80;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		need = 3, cp = s[0] & 0x0F, min = 0x800;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		need = 4, cp = s[0] & 0x07, min = 0x10000;
+	else
+		return SMW_UTF8_BAD;
+	for (i = 1; i < need; i++) {
+		*n = i;
+		if (i == len)
+			return SMW_UTF8_SHORT;
+		if ((s[i] & 0xC0) != 0x80)
+			return SMW_UTF8_BAD;
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	/* Overlong, surrogate or too large: known at the last byte. */
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return SMW_UTF8_BAD;
+	*n = need;
+	return SMW_UTF8_OK;
+}

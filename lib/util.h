@@ -93,4 +93,21 @@ bool smw_ct_equal(const void *, size_t, const void *, size_t);
 /* Milliseconds on a monotonic clock, for durations. */
 double smw_now_ms(void);
 
+/* What the bytes at the start of a string are, as UTF-8. */
+enum smw_utf8 {
+	SMW_UTF8_OK,	/* one valid character */
+	SMW_UTF8_BAD,	/* not UTF-8 */
+	SMW_UTF8_SHORT	/* the beginning of a character, cut short */
+};
+
+/*
+ * The one UTF-8 validator (RFC 3629, as PostgreSQL reads it: no overlong
+ * forms, no surrogates, nothing past U+10FFFF): check the character at the
+ * start of s, of which len bytes are there.  *n is set to the character's
+ * length (SMW_UTF8_OK), the index of the byte that makes it invalid
+ * (SMW_UTF8_BAD), or len (SMW_UTF8_SHORT: valid so far; call again with
+ * more bytes).  len 0 is SMW_UTF8_SHORT.
+ */
+enum smw_utf8 smw_utf8_seq(const unsigned char *s, size_t len, size_t *n);
+
 #endif

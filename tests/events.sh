@@ -8,6 +8,10 @@
 #                 (then the id decides);
 #   KIND mixed:   text ids first, then numeric ones (non-numeric ids sort
 #                 before every numeric one).
+#   KIND rails:   as mixed, with each numeric id a JSON number or a string
+#                 at random, and the other forms a Rails sender uses:
+#                 is_self_show as "true"/"false"/0/1, the offset as a
+#                 string, times as Ruby's Time#to_s writes them.
 # Each event carries, for each showing field, a value, null, or nothing;
 # about one in eight carries no showing at all.  Uses $RANDOM: seed it.
 
@@ -21,11 +25,11 @@ gen_field() {	# gen_field NAME VALUE-JSON: prints ,"NAME":VALUE or null or nothi
 
 gen_events() {
 	local dir=$1 kind=$2 n=$3 nsh=$4 i id num=0 day=1 sec=0 at uid sh
-	local ntext=$n
+	local ntext=$n idjson self offset
 	mkdir -p "$dir"
-	[ "$kind" = mixed ] && ntext=$((n / 2))
+	case $kind in mixed|rails) ntext=$((n / 2)) ;; esac
 	for i in $(seq 1 "$n"); do
-		if [ "$kind" = numeric ] || { [ "$kind" = mixed ] && [ "$i" -gt "$ntext" ]; }; then
+		if [ "$kind" = numeric ] || { [ "$kind" != text ] && [ "$i" -gt "$ntext" ]; }; then
 			num=$((num + 1 + RANDOM % (num + 3)))
 			id=$num
 		else
@@ -34,6 +38,20 @@ gen_events() {
 			id=$(printf 'ev-%03d' "$i")
 		fi
 		at=$(date -u -d "@$((1767225600 + sec))" +%Y-%m-%dT%H:%M:%SZ)
+		idjson="\"$id\""
+		self=$([ $((RANDOM % 2)) -eq 0 ] && echo true || echo false)
+		offset="-$((1 + RANDOM % 5))00"
+		if [ "$kind" = rails ]; then
+			[ "$id" != "$num" ] || [ $((RANDOM % 2)) -eq 0 ] ||
+				idjson=$id
+			[ $((RANDOM % 2)) -eq 0 ] || at=$(date -u -d "@$((1767225600 + sec))" \
+				'+%Y-%m-%d %H:%M:%S UTC')
+			case $((RANDOM % 3)) in
+			0) self="\"$self\"" ;;
+			1) [ "$self" = true ] && self=1 || self=0 ;;
+			esac
+			[ $((RANDOM % 2)) -eq 0 ] || offset="\"$offset\""
+		fi
 		uid="sh-$((RANDOM % nsh))"
 		if [ $((RANDOM % 8)) -eq 0 ]; then
 			sh=""
@@ -46,13 +64,13 @@ gen_events() {
 				gen_field showtime "\"2026-0$((1 + RANDOM % 9))-1$((RANDOM % 10))T1$((RANDOM % 10)):30:00-05:00\""
 				gen_field confirmed_at "\"$at\""
 				gen_field canceled_at "\"$at\""
-				gen_field is_self_show "$([ $((RANDOM % 2)) -eq 0 ] && echo true || echo false)"
-				gen_field showing_time_zone_utc_offset "-$((1 + RANDOM % 5))00"
+				gen_field is_self_show "$self"
+				gen_field showing_time_zone_utc_offset "$offset"
 				gen_field "x_unknown_$((RANDOM % 3))" "\"u$id\""
 			)}"
 		fi
-		printf '{"event":{"id":"%s","action":"update","created_at":"%s"%s}}' \
-			"$id" "$at" "$sh" >"$dir/$(printf '%03d' "$i").json"
+		printf '{"event":{"id":%s,"action":"update","created_at":"%s"%s}}' \
+			"$idjson" "$at" "$sh" >"$dir/$(printf '%03d' "$i").json"
 	done
 }
 

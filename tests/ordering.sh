@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: MIT
 # Property: whatever the arrival order of a set of events, the showings
 # table ends equal, field by field, to what in-order delivery gives.
-# Three random sets (numeric ids, non-numeric ids, both), 200 random
-# delivery orders each, through the program's own delivery path (ingest).
+# Four random sets (numeric ids, non-numeric ids, both, and both with the
+# forms a Rails sender uses: numeric ids as JSON numbers or strings), 200
+# random delivery orders each, through the program's own delivery path
+# (ingest).
 #
 # To run all orders in one process, order k of a set is made disjoint from
 # the others: its showing uids get the prefix "oK-", its numeric ids become
@@ -33,7 +35,7 @@ NORMALISED="select substring(uid from '^o([0-9]+)-')::int as k,
 	order by regexp_replace(uid, '^o[0-9]+-', '')) as rows
 	from showmojo.showings group by 1"
 
-for kind in numeric text mixed; do
+for kind in numeric text mixed rails; do
 	dir="$TMPD/$kind"
 	gen_events "$dir" "$kind" 14 3
 	files=("$dir"/*.json)
@@ -50,10 +52,19 @@ for kind in numeric text mixed; do
 			while ((getline line < f) > 0)
 				body = body line
 			close(f)
-			match(body, /"id":"[^"]*"/)
-			id = substr(body, RSTART + 6, RLENGTH - 7)
+			# The id as a string, or as a JSON number (kept so).
+			q = "\""
+			if (match(body, /"id":"[^"]*"/))
+				id = substr(body, RSTART + 6, RLENGTH - 7)
+			else {
+				match(body, /"id":[0-9]+/)
+				id = substr(body, RSTART + 5, RLENGTH - 5)
+				q = ""
+			}
 			nid = id ~ /^[0-9]+$/ ? sprintf("%d%06d", k, id) : "o" k "-" id
-			body = substr(body, 1, RSTART - 1) "\"id\":\"" nid "\"" \
+			if (q == "")	# a JSON number has no leading zeros
+				nid = sprintf("%d", k * 1000000 + id)
+			body = substr(body, 1, RSTART - 1) "\"id\":" q nid q \
 			    substr(body, RSTART + RLENGTH)
 			if (match(body, /"uid":"/))
 				body = substr(body, 1, RSTART + 6) "o" k "-" \
@@ -65,7 +76,9 @@ for kind in numeric text mixed; do
 			print path
 		}' >"$dir/list"
 	mapfile -t run <"$dir/list"
-	"$SMW" ingest "${run[@]}" >"$TMPD/ingest.out" 2>"$TMPD/err"
+	"$SMW" ingest "${run[@]}" >"$TMPD/ingest.out" 2>"$TMPD/err" ||
+		grep -hv ': stored ' "$TMPD/ingest.out" "$TMPD/err" | head -5 |
+		sed 's/^/# /'
 	is "$?/$(grep -c ': stored ' "$TMPD/ingest.out")" \
 		"0/$(( ${#files[@]} * (ORDERS + 1) ))" \
 		"$kind: ${#files[@]} events x $((ORDERS + 1)) orders all stored"

@@ -133,6 +133,40 @@ static const struct fixture fixtures[] = {
 		SH(SELF_SHOW_CODE_DISTRIBUTED_AT, VALUE,
 		    "2026-11-21T08:00:00-06:00") } },
 
+	/* What a Rails sender plausibly sends, read as what it means. */
+	{ "ok-id-number.json", SMW_OK, NULL, true, {
+		EV(ID, VALUE, "1001") } },
+	{ "ok-uid-number.json", SMW_OK, NULL, true, {
+		EV(ID, VALUE, "1001"), EV(SHOWING, VALUE, NULL),
+		SH(UID, VALUE, "42") } },
+	{ "ok-self-show-string.json", SMW_OK, NULL, true, {
+		EV(ID, VALUE, "1001"), EV(SHOWING, VALUE, NULL),
+		SH(UID, VALUE, "sh-1"), SH(IS_SELF_SHOW, VALUE, "true") } },
+	{ "ok-self-show-number.json", SMW_OK, NULL, true, {
+		EV(ID, VALUE, "1001"), EV(SHOWING, VALUE, NULL),
+		SH(UID, VALUE, "sh-1"), SH(IS_SELF_SHOW, VALUE, "true") } },
+	{ "ok-time-empty.json", SMW_OK, NULL, true, {
+		EV(ID, VALUE, "1001"), EV(SHOWING, VALUE, NULL),
+		SH(UID, VALUE, "sh-1"), SH(CANCELED_AT, NULL, NULL) } },
+	{ "ok-offset-empty.json", SMW_OK, NULL, true, {
+		EV(ID, VALUE, "1003"), EV(SHOWING, VALUE, NULL),
+		SH(UID, VALUE, "sh-1"),
+		SH(TIME_ZONE_UTC_OFFSET, NULL, NULL) } },
+	{ "ok-rails-forms.json", SMW_OK, NULL, true, {
+		EV(ID, VALUE, "1002"), EV(TEAM_MEMBER_UID, VALUE, "7"),
+		EV(CREATED_AT, VALUE, "2026-12-01 15:00:00 -0500"),
+		EV(SHOWING, VALUE, NULL),
+		SH(UID, VALUE, "123456789012345678901234567890"),
+		SH(LISTING_UID, VALUE, "0"),
+		SH(SHOWTIME, VALUE, "2026-12-01 20:00:00 UTC"),
+		SH(CONFIRMED_AT, VALUE,
+		    "2026-12-01 15:00:00.123456789 +05:30"),
+		SH(CANCELED_AT, NULL, NULL),
+		SH(TIME_ZONE_UTC_OFFSET, VALUE, "-18000"),
+		SH(IS_SELF_SHOW, VALUE, "false"),
+		SH(SELF_SHOW_CODE_DISTRIBUTED_AT, VALUE,
+		    "2026-12-01 15:00 -05") } },
+
 	/* What PostgreSQL refuses in text and jsonb, caught before it. */
 	BAD("bad-nul-escape.json", "\\u0000 at byte 61 (PostgreSQL text"),
 	BAD("bad-nul-escape-key.json", "\\u0000 at byte"),
@@ -165,7 +199,14 @@ static const struct fixture fixtures[] = {
 	BAD("bad-utf8-truncated-end-3.json", "invalid UTF-8 at byte 32"),
 
 	/* Known fields of the wrong type or form. */
-	BAD("bad-id-number.json", "event.id is a number, not a string"),
+	BAD("bad-id-fraction.json",
+	    "event.id is a number, not a non-negative integer: 1.5"),
+	BAD("bad-id-exponent.json",
+	    "event.id is a number, not a non-negative integer: 1e3"),
+	BAD("bad-id-negative.json",
+	    "event.id is a number, not a non-negative integer: -5"),
+	BAD("bad-listing-uid-fraction.json", "event.showing.listing_uid is "
+	    "a number, not a non-negative integer: 7.0"),
 	BAD("bad-id-object.json", "event.id is an object, not a string"),
 	BAD("bad-id-missing.json", "event.id is missing"),
 	BAD("bad-id-null.json", "event.id is null"),
@@ -182,16 +223,19 @@ static const struct fixture fixtures[] = {
 	    "event.showing is a number, not an object"),
 	BAD("bad-showing-bool.json",
 	    "event.showing is a boolean, not an object"),
-	BAD("bad-uid-number.json",
-	    "event.showing.uid is a number, not a string"),
-	BAD("bad-self-show-string.json",
-	    "event.showing.is_self_show is a string, not a boolean"),
-	BAD("bad-self-show-number.json",
-	    "event.showing.is_self_show is a number, not a boolean"),
+	BAD("bad-self-show-yes.json",
+	    "event.showing.is_self_show is not a boolean: \"yes\""),
+	BAD("bad-self-show-two.json",
+	    "event.showing.is_self_show is not a boolean: 2"),
+	BAD("bad-self-show-empty.json",
+	    "event.showing.is_self_show is not a boolean: \"\""),
 	BAD("bad-offset-fraction.json", "event.showing."
-	    "showing_time_zone_utc_offset is not a 32-bit integer"),
+	    "showing_time_zone_utc_offset is not a 32-bit integer: 1.5"),
 	BAD("bad-offset-string.json", "event.showing."
-	    "showing_time_zone_utc_offset is a string, not an integer"),
+	    "showing_time_zone_utc_offset is not a 32-bit integer: \"x\""),
+	BAD("bad-offset-string-fraction.json", "event.showing."
+	    "showing_time_zone_utc_offset is not a 32-bit integer: "
+	    "\"-18000.5\""),
 	BAD("bad-offset-big.json", "event.showing."
 	    "showing_time_zone_utc_offset is not a 32-bit integer"),
 	BAD("bad-offset-small.json", "event.showing."
@@ -203,13 +247,20 @@ static const struct fixture fixtures[] = {
 	BAD("bad-offset-bool.json", "event.showing."
 	    "showing_time_zone_utc_offset is a boolean, not an integer"),
 	BAD("bad-time-now.json",
-	    "event.created_at is not an ISO 8601 date-time"),
+	    "event.created_at is not an ISO 8601 date-time: \"now\""),
 	BAD("bad-time-epoch.json",
 	    "event.showing.showtime is not an ISO 8601 date-time"),
 	BAD("bad-time-month.json",
 	    "event.showing.confirmed_at is not an ISO 8601 date-time"),
-	BAD("bad-time-empty.json",
-	    "event.showing.canceled_at is not an ISO 8601 date-time"),
+	BAD("bad-time-feb30-space.json", "event.showing.showtime is not an "
+	    "ISO 8601 date-time: \"2026-02-30 10:00:00\""),
+	BAD("bad-time-utc-no-space.json", "event.showing.showtime is not an "
+	    "ISO 8601 date-time: \"2026-12-01 15:00:00UTC\""),
+	BAD("bad-time-fraction-10.json", "event.showing.showtime is not an "
+	    "ISO 8601 date-time: \"2026-12-01T15:00:00.1234567890Z\""),
+	BAD("bad-time-quoted.json", "event.showing.showtime is not an ISO "
+	    "8601 date-time: \"2026-12-01?15:00:00 ok \xc3\xa9 a long tail "
+	    "th...\""),
 	BAD("bad-time-number.json",
 	    "event.created_at is a number, not an ISO 8601 string"),
 	BAD("bad-time-infinity.json", "event.showing."
@@ -257,6 +308,48 @@ static const struct fixture fixtures[] = {
 
 #define NFIXTURES (sizeof(fixtures) / sizeof(fixtures[0]))
 
+/*
+ * With SHOWMOJO_STRICT=1, the fixtures whose verdict or reason differs:
+ * refused, with this reason (the program's reason before it read what a
+ * Rails sender plausibly sends).  Every other fixture has the same outcome
+ * in both modes.
+ */
+static const struct {
+	const char	*file;
+	const char	*why;
+} strict_fixtures[] = {
+	{ "ok-id-number.json", "event.id is a number, not a string" },
+	{ "ok-uid-number.json",
+	    "event.showing.uid is a number, not a string" },
+	{ "ok-self-show-string.json",
+	    "event.showing.is_self_show is a string, not a boolean" },
+	{ "ok-self-show-number.json",
+	    "event.showing.is_self_show is a number, not a boolean" },
+	{ "ok-time-empty.json",
+	    "event.showing.canceled_at is not an ISO 8601 date-time" },
+	{ "ok-offset-empty.json", "event.showing."
+	    "showing_time_zone_utc_offset is a string, not an integer" },
+	{ "ok-rails-forms.json",
+	    "event.team_member_uid is a number, not a string" },
+	{ "bad-id-fraction.json", "event.id is a number, not a string" },
+	{ "bad-id-exponent.json", "event.id is a number, not a string" },
+	{ "bad-id-negative.json", "event.id is a number, not a string" },
+	{ "bad-listing-uid-fraction.json",
+	    "event.showing.listing_uid is a number, not a string" },
+	{ "bad-self-show-yes.json",
+	    "event.showing.is_self_show is a string, not a boolean" },
+	{ "bad-self-show-two.json",
+	    "event.showing.is_self_show is a number, not a boolean" },
+	{ "bad-self-show-empty.json",
+	    "event.showing.is_self_show is a string, not a boolean" },
+	{ "bad-offset-string.json", "event.showing."
+	    "showing_time_zone_utc_offset is a string, not an integer" },
+	{ "bad-offset-string-fraction.json", "event.showing."
+	    "showing_time_zone_utc_offset is a string, not an integer" },
+};
+
+#define NSTRICT (sizeof(strict_fixtures) / sizeof(strict_fixtures[0]))
+
 /* tests/data and tests/data/parse under $top_srcdir. */
 static char datadir[1024], parsedir[1024];
 
@@ -298,6 +391,9 @@ struct outcome {
  * SIZE_MAX; an empty one is fed when cut is 0), then the rest in chunks of
  * step bytes (all at once when step is 0).  o->ev is the caller's to free.
  */
+/* Parse as SHOWMOJO_STRICT=1 does. */
+static bool strict;
+
 static void
 parse_body(struct outcome *o, const char *body, size_t len, size_t cut,
     size_t step)
@@ -320,7 +416,8 @@ parse_body(struct outcome *o, const char *body, size_t len, size_t cut,
 		o->err = smw_parse_feed(&p, body + off, n);
 		off += n;
 	}
-	if (o->err == SMW_OK)
+	smw_parse_strict(&p, strict);
+	if (o->err == SMW_OK || strict)
 		o->err = smw_parse_finish(&p);
 	snprintf(o->why, sizeof(o->why), "%s", smw_parse_why(&p));
 	smw_parse_free(&p);
@@ -433,6 +530,66 @@ test_fixtures(void)
 		smw_event_free(&o.ev);
 		free(body);
 	}
+}
+
+/*
+ * The same fixtures as SHOWMOJO_STRICT=1 reads them: those listed in
+ * strict_fixtures are refused with exactly the reason given there, every
+ * other one has the outcome of the default mode and its fields; its
+ * reason is the same, or the same without the value quoted after it (the
+ * program's reason before it read more).
+ */
+static void
+test_fixtures_strict(void)
+{
+	int	 unknown = 0;
+
+	for (size_t i = 0; i < NFIXTURES; i++) {
+		const char	*file = fixtures[i].file, *want = NULL;
+		const char	*diff = "";
+		struct outcome	 t, o;
+		char		*body;
+		size_t		 len = 0;
+
+		if ((body = slurp(parsedir, file, &len)) == NULL) {
+			ok(0, "%s: readable", file);
+			continue;
+		}
+		for (size_t k = 0; k < NSTRICT; k++)
+			if (strcmp(strict_fixtures[k].file, file) == 0)
+				want = strict_fixtures[k].why;
+		strict = false;
+		parse_body(&t, body, len, SIZE_MAX, 0);
+		strict = true;
+		parse_body(&o, body, len, SIZE_MAX, 0);
+		strict = false;
+		if (want != NULL) {
+			if (!ok(o.err == SMW_EINPUT && strcmp(o.why, want) ==
+			    0, "strict: %s refused, reason", file))
+				printf("#   got %d \"%s\"\n#   want \"%s\"\n",
+				    o.err, o.why, want);
+		} else if (!ok(o.err == t.err &&
+		    strncmp(o.why, t.why, strlen(o.why)) == 0 &&
+		    (t.why[strlen(o.why)] == '\0' ||
+		    strncmp(t.why + strlen(o.why), ": ", 2) == 0) &&
+		    (t.err != SMW_OK || same_event(&o.ev, &t.ev, &diff)),
+		    "strict: %s as by default", file))
+			printf("#   strict %d \"%s\", default %d \"%s\" (%s)\n",
+			    o.err, o.why, t.err, t.why, diff);
+		smw_event_free(&t.ev);
+		smw_event_free(&o.ev);
+		free(body);
+	}
+	for (size_t k = 0; k < NSTRICT; k++) {
+		size_t	 i;
+
+		for (i = 0; i < NFIXTURES; i++)
+			if (strcmp(fixtures[i].file, strict_fixtures[k].file) ==
+			    0)
+				break;
+		unknown += i == NFIXTURES;
+	}
+	is_int(unknown, 0, "strict: every entry names a fixture");
 }
 
 /* Every *.json in the fixture directory has a table entry. */
@@ -595,6 +752,7 @@ field_text(char obj, int i, char *buf, size_t sz)
 		snprintf(buf, sz, "true");
 		break;
 	case SMW_T_STRING:
+	case SMW_T_ID:
 	case SMW_T_OBJECT:
 	case SMW_T__MAX:
 		snprintf(buf, sz, "%c-%s \xc3\xa9", obj, d->name);
@@ -634,7 +792,8 @@ put_field(char *b, size_t sz, char obj, int i, enum smw_presence st,
 		return;
 	}
 	field_text(obj, i, text, sizeof(text));
-	if (d->type == SMW_T_STRING || d->type == SMW_T_TIME)
+	if (d->type == SMW_T_STRING || d->type == SMW_T_ID ||
+	    d->type == SMW_T_TIME)
 		put(b, sz, "\"%s\"", text);
 	else
 		put(b, sz, "%s", text);
@@ -1000,6 +1159,19 @@ test_value_check(void)
 		{ SMW_T_TIME, " 2024-01-01T00:00:00Z", false },
 		{ SMW_T_TIME, "20240101T000000Z", false },
 		{ SMW_T_TIME, "2024-01-01T00:00:00 America/New_York", false },
+		{ SMW_T_TIME, "2024-01-01 00:00:00 -0500", true },
+		{ SMW_T_TIME, "2024-01-01 00:00:00 +05:30", true },
+		{ SMW_T_TIME, "2024-01-01 00:00:00 -05", true },
+		{ SMW_T_TIME, "2024-01-01 00:00:00 UTC", true },
+		{ SMW_T_TIME, "2024-01-01T00:00:00.5 UTC", true },
+		{ SMW_T_TIME, "2024-01-01 00:00 UTC", true },
+		{ SMW_T_TIME, "2024-01-01 00:00:00UTC", false },
+		{ SMW_T_TIME, "2024-01-01 00:00:00 utc", false },
+		{ SMW_T_TIME, "2024-01-01 00:00:00 GMT", false },
+		{ SMW_T_TIME, "2024-01-01 00:00:00  -0500", false },
+		{ SMW_T_TIME, "2024-01-01 00:00:00 UTC ", false },
+		{ SMW_T_TIME, "2024-01-01 00:00:00 ", false },
+		{ SMW_T_TIME, "2024-01-01 00:00:00 +1600", false },
 		{ SMW_T_INT, "0", true },
 		{ SMW_T_INT, "-0", true },
 		{ SMW_T_INT, "-18000", true },
@@ -1015,7 +1187,10 @@ test_value_check(void)
 		{ SMW_T_INT, "+1", false },
 		{ SMW_T_INT, " 1", false },
 		{ SMW_T_STRING, "", true },
+		{ SMW_T_ID, "", true },
 		{ SMW_T_BOOL, "true", true },
+		{ SMW_T_BOOL, "false", true },
+		{ SMW_T_BOOL, "1", false },
 	};
 	const char	*why;
 
@@ -1025,7 +1200,8 @@ test_value_check(void)
 		    strlen(cases[i].text), &why) == cases[i].good &&
 		    (cases[i].good || why != NULL), "%s \"%s\" %s",
 		    cases[i].type == SMW_T_TIME ? "time" :
-		    cases[i].type == SMW_T_INT ? "integer" : "value",
+		    cases[i].type == SMW_T_INT ? "integer" :
+		    cases[i].type == SMW_T_BOOL ? "boolean" : "value",
 		    cases[i].text, cases[i].good ? "accepted" : "refused");
 	}
 	/* Only len bytes are read: a valid prefix of a longer buffer. */
@@ -1033,6 +1209,159 @@ test_value_check(void)
 	    "time: length respected");
 	ok(smw_value_check(SMW_T_INT, "123456", 3, &why),
 	    "integer: length respected");
+}
+
+/*
+ * smw_value_read: each field type with each JSON type and form it may
+ * arrive as; what it reads as (SMW_ABSENT here: refused) and whether the
+ * document's letter accepts it too.
+ */
+static void
+test_reading(void)
+{
+	static const struct {
+		enum smw_type		 type;
+		enum smw_json		 j;
+		const char		*in;
+		enum smw_presence	 state;
+		const char		*out;
+		bool			 letter;
+	} cases[] = {
+		{ SMW_T_ID, SMW_J_STRING, "12345", SMW_VALUE, "12345", true },
+		{ SMW_T_ID, SMW_J_STRING, "12345abc", SMW_VALUE, "12345abc",
+		    true },
+		{ SMW_T_ID, SMW_J_STRING, "", SMW_VALUE, "", true },
+		{ SMW_T_ID, SMW_J_NUMBER, "12345", SMW_VALUE, "12345", false },
+		{ SMW_T_ID, SMW_J_NUMBER, "0", SMW_VALUE, "0", false },
+		{ SMW_T_ID, SMW_J_NUMBER, "98765432109876543210987654321",
+		    SMW_VALUE, "98765432109876543210987654321", false },
+		{ SMW_T_ID, SMW_J_NUMBER, "1.5", SMW_ABSENT, NULL, false },
+		{ SMW_T_ID, SMW_J_NUMBER, "10.0", SMW_ABSENT, NULL, false },
+		{ SMW_T_ID, SMW_J_NUMBER, "1e3", SMW_ABSENT, NULL, false },
+		{ SMW_T_ID, SMW_J_NUMBER, "1E3", SMW_ABSENT, NULL, false },
+		{ SMW_T_ID, SMW_J_NUMBER, "-5", SMW_ABSENT, NULL, false },
+		{ SMW_T_ID, SMW_J_NUMBER, "-0", SMW_ABSENT, NULL, false },
+		{ SMW_T_ID, SMW_J_BOOL, "true", SMW_ABSENT, NULL, false },
+		{ SMW_T_ID, SMW_J_OBJECT, NULL, SMW_ABSENT, NULL, false },
+		{ SMW_T_ID, SMW_J_NULL, NULL, SMW_NULL, NULL, true },
+		{ SMW_T_TIME, SMW_J_STRING, "2026-12-01T15:00:00-05:00",
+		    SMW_VALUE, "2026-12-01T15:00:00-05:00", true },
+		{ SMW_T_TIME, SMW_J_STRING, "2026-12-01 15:00:00 -0500",
+		    SMW_VALUE, "2026-12-01 15:00:00 -0500", false },
+		{ SMW_T_TIME, SMW_J_STRING, "2026-12-01 15:00:00 UTC",
+		    SMW_VALUE, "2026-12-01 15:00:00 UTC", false },
+		{ SMW_T_TIME, SMW_J_STRING, "", SMW_NULL, NULL, false },
+		{ SMW_T_TIME, SMW_J_STRING, " ", SMW_ABSENT, NULL, false },
+		{ SMW_T_TIME, SMW_J_STRING, "2026-02-30 10:00:00", SMW_ABSENT,
+		    NULL, false },
+		{ SMW_T_TIME, SMW_J_NUMBER, "1764601200", SMW_ABSENT, NULL,
+		    false },
+		{ SMW_T_TIME, SMW_J_NULL, NULL, SMW_NULL, NULL, true },
+		{ SMW_T_INT, SMW_J_NUMBER, "-18000", SMW_VALUE, "-18000",
+		    true },
+		{ SMW_T_INT, SMW_J_STRING, "-18000", SMW_VALUE, "-18000",
+		    false },
+		{ SMW_T_INT, SMW_J_STRING, "0", SMW_VALUE, "0", false },
+		{ SMW_T_INT, SMW_J_STRING, "", SMW_NULL, NULL, false },
+		{ SMW_T_INT, SMW_J_STRING, "-18000.5", SMW_ABSENT, NULL,
+		    false },
+		{ SMW_T_INT, SMW_J_STRING, " -18000", SMW_ABSENT, NULL, false },
+		{ SMW_T_INT, SMW_J_STRING, "+18000", SMW_ABSENT, NULL, false },
+		{ SMW_T_INT, SMW_J_STRING, "-18000s", SMW_ABSENT, NULL, false },
+		{ SMW_T_INT, SMW_J_STRING, "2147483648", SMW_ABSENT, NULL,
+		    false },
+		{ SMW_T_INT, SMW_J_STRING, "-1e3", SMW_ABSENT, NULL, false },
+		{ SMW_T_INT, SMW_J_NUMBER, "1.5", SMW_ABSENT, NULL, false },
+		{ SMW_T_INT, SMW_J_BOOL, "true", SMW_ABSENT, NULL, false },
+		{ SMW_T_BOOL, SMW_J_BOOL, "true", SMW_VALUE, "true", true },
+		{ SMW_T_BOOL, SMW_J_BOOL, "false", SMW_VALUE, "false", true },
+		{ SMW_T_BOOL, SMW_J_STRING, "true", SMW_VALUE, "true", false },
+		{ SMW_T_BOOL, SMW_J_STRING, "false", SMW_VALUE, "false",
+		    false },
+		{ SMW_T_BOOL, SMW_J_NUMBER, "1", SMW_VALUE, "true", false },
+		{ SMW_T_BOOL, SMW_J_NUMBER, "0", SMW_VALUE, "false", false },
+		{ SMW_T_BOOL, SMW_J_STRING, "True", SMW_ABSENT, NULL, false },
+		{ SMW_T_BOOL, SMW_J_STRING, "1", SMW_ABSENT, NULL, false },
+		{ SMW_T_BOOL, SMW_J_STRING, "t", SMW_ABSENT, NULL, false },
+		{ SMW_T_BOOL, SMW_J_STRING, "", SMW_ABSENT, NULL, false },
+		{ SMW_T_BOOL, SMW_J_NUMBER, "2", SMW_ABSENT, NULL, false },
+		{ SMW_T_BOOL, SMW_J_NUMBER, "1.0", SMW_ABSENT, NULL, false },
+		{ SMW_T_BOOL, SMW_J_NUMBER, "-0", SMW_ABSENT, NULL, false },
+		{ SMW_T_STRING, SMW_J_STRING, "x", SMW_VALUE, "x", true },
+		{ SMW_T_STRING, SMW_J_NUMBER, "5550100", SMW_ABSENT, NULL,
+		    false },
+		{ SMW_T_OBJECT, SMW_J_OBJECT, NULL, SMW_VALUE, NULL, true },
+		{ SMW_T_OBJECT, SMW_J_STRING, "", SMW_ABSENT, NULL, false },
+	};
+	struct smw_reading	 r;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool	 got, want = cases[i].state != SMW_ABSENT;
+
+		memset(&r, 0, sizeof(r));
+		got = smw_value_read(cases[i].type, cases[i].j, cases[i].in,
+		    cases[i].in != NULL ? strlen(cases[i].in) : 0, &r);
+		if (!ok(got == want && (!want || (r.state == cases[i].state &&
+		    (r.state != SMW_VALUE || cases[i].out == NULL ||
+		    (r.len == strlen(cases[i].out) &&
+		    memcmp(r.text, cases[i].out, r.len) == 0)))) &&
+		    (want || r.why[0] != '\0') &&
+		    (r.letter[0] == '\0') == cases[i].letter,
+		    "read type %d from %s \"%s\": %s%s", cases[i].type,
+		    smw_json_names[cases[i].j], cases[i].in ? cases[i].in : "",
+		    want ? "read" : "refused",
+		    cases[i].letter ? "" : ", not by the letter"))
+			printf("#   got %d state %d \"%.*s\" why \"%s\" letter "
+			    "\"%s\"\n", got, r.state, (int)r.len,
+			    r.text ? r.text : "", r.why, r.letter);
+	}
+}
+
+/*
+ * The one UTF-8 validator (lib/util.c), which the parser and the
+ * quarantine's text both use: the verdict, and the length, the index of
+ * the offending byte or the bytes there.
+ */
+static void
+test_utf8_seq(void)
+{
+	static const struct {
+		const char	*s;
+		size_t		 len;
+		enum smw_utf8	 r;
+		size_t		 n;
+	} cases[] = {
+		{ "a", 1, SMW_UTF8_OK, 1 },
+		{ "", 0, SMW_UTF8_SHORT, 0 },
+		{ "\xc3\xa9", 2, SMW_UTF8_OK, 2 },
+		{ "\xe2\x82\xac", 3, SMW_UTF8_OK, 3 },
+		{ "\xf0\x9f\x90\xb1", 4, SMW_UTF8_OK, 4 },
+		{ "\xf4\x8f\xbf\xbf", 4, SMW_UTF8_OK, 4 },
+		{ "\xf0\x9f\x90\xb1", 3, SMW_UTF8_SHORT, 3 },
+		{ "\xe2\x82", 2, SMW_UTF8_SHORT, 2 },
+		{ "\xc3", 1, SMW_UTF8_SHORT, 1 },
+		{ "\x80", 1, SMW_UTF8_BAD, 0 },
+		{ "\xc0\xaf", 2, SMW_UTF8_BAD, 0 },
+		{ "\xc1\xbf", 2, SMW_UTF8_BAD, 0 },
+		{ "\xf5\x80\x80\x80", 4, SMW_UTF8_BAD, 0 },
+		{ "\xff", 1, SMW_UTF8_BAD, 0 },
+		{ "\xc3(", 2, SMW_UTF8_BAD, 1 },
+		{ "\xe2\x82(", 3, SMW_UTF8_BAD, 2 },
+		{ "\xe0\x80\x80", 3, SMW_UTF8_BAD, 2 },
+		{ "\xed\xa0\x80", 3, SMW_UTF8_BAD, 2 },
+		{ "\xf0\x80\x80\x80", 4, SMW_UTF8_BAD, 3 },
+		{ "\xf4\x90\x80\x80", 4, SMW_UTF8_BAD, 3 },
+	};
+	size_t	 n;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum smw_utf8 r = smw_utf8_seq((const unsigned char *)
+		    cases[i].s, cases[i].len, &n);
+		if (!ok(r == cases[i].r && n == cases[i].n,
+		    "smw_utf8_seq case %zu", i))
+			printf("#   got %d %zu, want %d %zu\n", r, n,
+			    cases[i].r, cases[i].n);
+	}
 }
 
 /* After a failure, feeding and finishing change nothing. */
@@ -1140,11 +1469,14 @@ main(void)
 	test_sample(sample, samplelen);
 	test_fixtures_listed();
 	test_fixtures();
+	test_fixtures_strict();
 	test_matrix();
 	test_depth();
 	test_numbers();
 	test_id_length();
 	test_value_check();
+	test_reading();
+	test_utf8_seq();
 	test_sticky();
 	test_chunks(sample, samplelen);
 	test_alloc_failures(sample, samplelen, 0, "allocation failures");

@@ -42,19 +42,19 @@ hostile "deep nesting" "$(wrap "\"extra\":$(printf '[%.0s' $(seq 1 5000))$(print
 	'nested deeper than 64 levels'
 hostile "timestamp PostgreSQL reads as the time of arrival" \
 	"$(wrap '"showtime":"now"')" \
-	'event.showing.showtime is not an ISO 8601 date-time'
+	'event.showing.showtime is not an ISO 8601 date-time: "now"'
 hostile "timestamp infinity" "$(wrap '"confirmed_at":"infinity"')" \
-	'event.showing.confirmed_at is not an ISO 8601 date-time'
+	'event.showing.confirmed_at is not an ISO 8601 date-time: "infinity"'
 hostile "offset beyond 32 bits" "$(wrap '"showing_time_zone_utc_offset":99999999999')" \
-	'event.showing.showing_time_zone_utc_offset is not a 32-bit integer'
+	'event.showing.showing_time_zone_utc_offset is not a 32-bit integer: 99999999999'
 hostile "fractional offset" "$(wrap '"showing_time_zone_utc_offset":1.5')" \
-	'event.showing.showing_time_zone_utc_offset is not a 32-bit integer'
-hostile "boolean as string" "$(wrap '"is_self_show":"yes"')" \
-	'event.showing.is_self_show is a string, not a boolean'
-hostile "uid as number" '{"event":{"id":"501","showing":{"uid":7}}}' \
-	'event.showing.uid is a number, not a string'
-hostile "id as number" '{"event":{"id":502}}' \
-	'event.id is a number, not a string'
+	'event.showing.showing_time_zone_utc_offset is not a 32-bit integer: 1.5'
+hostile "boolean as a string other than true or false" "$(wrap '"is_self_show":"yes"')" \
+	'event.showing.is_self_show is not a boolean: "yes"'
+hostile "uid as a number with a fraction" '{"event":{"id":"501","showing":{"uid":7.5}}}' \
+	'event.showing.uid is a number, not a non-negative integer: 7.5'
+hostile "id as a number with a fraction" '{"event":{"id":502.5}}' \
+	'event.id is a number, not a non-negative integer: 502.5'
 hostile "id too long" "{\"event\":{\"id\":\"$(printf 'x%.0s' $(seq 1 201))\"}}" \
 	'event.id is longer than 200 bytes'
 hostile "no event" '{"events":[]}' 'no "event" object'
@@ -67,7 +67,7 @@ hostile "truncated body" '{"event":{"id":"503","showing":{"uid":"q1"' \
 # parser already does.  (Refusals only the database can make are in
 # store.sh and below.)
 hostile "impossible date" "$(wrap '"showtime":"2026-02-30T10:00:00Z"')" \
-	'event.showing.showtime is not an ISO 8601 date-time'
+	'event.showing.showtime is not an ISO 8601 date-time: "2026-02-30T10:00:00Z"'
 
 is "$(sql "select count(*) from showmojo.events")" 0 "none of them reached the log"
 is "$(sql "select count(*), count(*) filter (where body is not null and

@@ -310,7 +310,7 @@ is "$(q -c "SELECT day, category, action, events, showings FROM events_daily
 	"events_daily: every event once, by UTC day, category and action"
 
 QUARANTINE_ROWS="not JSON|1|2026-11-18 16:10:30+00|2026-11-18 16:10:30+00|not JSON: parse error: premature EOF|1
-event.showing.showtime is not an ISO 8601 date-time|1|2026-11-18 16:20:30+00|2026-11-18 16:20:30+00|event.showing.showtime is not an ISO 8601 date-time|2"
+event.showing.showtime is not an ISO 8601 date-time|1|2026-11-18 16:20:30+00|2026-11-18 16:20:30+00|event.showing.showtime is not an ISO 8601 date-time: \"next Tuesday at 6pm\"|2"
 is "$(q -c "SELECT * FROM quarantine_summary ORDER BY since")" \
 	"$QUARANTINE_ROWS" "quarantine_summary: per kind of reason"
 is "$(q -c "BEGIN" -c "UPDATE quarantine SET replayed_at = now()
@@ -359,7 +359,7 @@ expect canceled-today \
 
 expect quarantine \
 "not JSON|1|2026-11-18 16:10:30+00|2026-11-18 16:10:30+00|not JSON: parse error: premature EOF
-event.showing.showtime is not an ISO 8601 date-time|1|2026-11-18 16:20:30+00|2026-11-18 16:20:30+00|event.showing.showtime is not an ISO 8601 date-time"
+event.showing.showtime is not an ISO 8601 date-time|1|2026-11-18 16:20:30+00|2026-11-18 16:20:30+00|event.showing.showtime is not an ISO 8601 date-time: \"next Tuesday at 6pm\""
 
 expect activity \
 "2026-11-12|feedback|1
