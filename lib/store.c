@@ -31,8 +31,8 @@ static const char sql_settings[] =
     " set_config('statement_timeout', $2, true),"
     " set_config('lock_timeout', $3, true),"
     " set_config('synchronous_commit',"
-    "  CASE current_setting('synchronous_commit') WHEN 'off' THEN 'on'"
-    "  ELSE current_setting('synchronous_commit') END, true)";
+    "  CASE WHEN current_setting('synchronous_commit') IN ('off', 'local')"
+    "  THEN 'on' ELSE current_setting('synchronous_commit') END, true)";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
 static const char sql_ingest[] =
@@ -326,12 +326,23 @@ conn_alive(PGconn *c)
 	return poll(&pfd, 1, 0) == 0;
 }
 
-/* Server notices ("already exists, skipping") are not for the log. */
+/*
+ * Server notices are not for the log; a WARNING is kept for the call in
+ * progress (see attempt()): a commit that waited for a synchronous standby
+ * and was cancelled is reported done, with only a warning, although the
+ * standby may lack it.
+ */
 static void
-ignore_notice(void *arg, const char *msg)
+keep_warning(void *arg, const PGresult *r)
 {
-	(void)arg;
-	(void)msg;
+	struct smw_store	*s = arg;
+	const char		*sev, *msg;
+
+	sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+	msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	if (sev != NULL && strcmp(sev, "WARNING") == 0 && s->warning[0] == '\0')
+		snprintf(s->warning, sizeof(s->warning), "%s",
+		    msg != NULL ? msg : "warning");
 }
 
 /*
@@ -399,7 +410,7 @@ open_conn(struct smw_store *s)
 		drop(s);
 		return SMW_EDB;
 	}
-	PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
+	PQsetNoticeReceiver(s->conn, keep_warning, s);
 	return SMW_OK;
 }
 
@@ -608,13 +619,14 @@ attempt(struct smw_store *s, const struct call *c, PGresult **out,
 {
 	PGresult	*res = NULL, *bad = NULL;
 	const char	*what = c->what ? c->what : stmts[c->st].what;
-	char		 late[64];
+	char		 late[64], warned[320];
 	double		 deadline = 0;
 	enum wait	 w;
 	enum smw_err	 err = SMW_OK;
 	bool		 odd = false;
 
 	*f = FAULT_RETRY;
+	s->warning[0] = '\0';
 	if (s->timeout_ms > 0)
 		deadline = smw_now_ms() + s->timeout_ms + DEADLINE_MARGIN_MS;
 	if (!send_call(s, c))
@@ -638,6 +650,18 @@ attempt(struct smw_store *s, const struct call *c, PGresult **out,
 		err = *f == FAULT_INPUT ? SMW_EINPUT : SMW_EDB;
 		if (*f == FAULT_STALE || !rollback(s, deadline))
 			drop(s);
+		goto out;
+	}
+	/*
+	 * A transaction that ended with a warning is not known durable (a
+	 * commit whose wait for a synchronous standby was cancelled): the
+	 * sender's retry finds it and waits for the standby again.
+	 */
+	if (c->st != STMT_SCRIPT && s->warning[0] != '\0') {
+		snprintf(warned, sizeof(warned), "ended with a warning, not "
+		    "known durable: %s", s->warning);
+		(void)failed(s, NULL, warned, FAULT_RETRY, what);
+		err = SMW_EDB;
 		goto out;
 	}
 	*out = res;

@@ -35,6 +35,7 @@ struct smw_store {
 	unsigned		 timeout_ms;	/* this connection's limit */
 	char			 ingest_sql[192];	/* with the schema */
 	char			 why[512];	/* last failure, for callers */
+	char			 warning[256];	/* the server's, this call */
 };
 
 enum smw_store_outcome {

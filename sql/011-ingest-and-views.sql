@@ -132,6 +132,12 @@ BEGIN
 	    ev->>'team_member_uid', v_at, v_uid, p_payload, v_num)
 	ON CONFLICT (id) DO NOTHING;
 	IF NOT FOUND THEN
+		-- Lock the stored event: the lock is written to the WAL, so this
+		-- commit waits for a synchronous standby as a first delivery's
+		-- does.  That first delivery may have been answered 500 with its
+		-- commit on the primary only; "duplicate" is then as durable as
+		-- "stored".
+		PERFORM FROM events WHERE id = v_id FOR KEY SHARE;
 		RETURN 'duplicate';
 	END IF;
 	IF v_uid IS NULL THEN

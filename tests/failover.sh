@@ -12,8 +12,9 @@
 # stored exactly once on the new primary, every 200 a sender got is backed
 # by a row there, and deliveries resumed within a few seconds of the
 # promotion.  Before the run: commits the standby lacks, ended by
-# pg_cancel_backend or pg_terminate_backend, must not be answered 200
-# (TODO: they are today).
+# pg_cancel_backend or pg_terminate_backend, are not answered 200, nor
+# are their retries (answered as duplicates only once the standby has
+# them).
 . "$(dirname "$0")/lib.sh"
 . "$top_srcdir/tests/deploy-lib.sh"
 
@@ -290,17 +291,10 @@ hole() {	# hole ID cancel|terminate
 		"$retry, while the standby lacked the commit"
 	[ "$first" != 200 ] && [ "$retry" != 200 ]
 }
-todo() {	# todo STATUS DESCRIPTION REASON: a known failure (TAP TODO)
-	local failed=$tap_failed
-	ok "$1" "${2//$'\n'/ } # TODO $3"
-	tap_failed=$failed
-}
 hole 900001 cancel
-todo $? "pg_cancel_backend on a commit waiting for the standby: no 200 for
-it nor its retry" "the program and ingest() answer 200"
+ok $? "pg_cancel_backend'd commit the standby lacks: no 200, nor to its retry"
 hole 900002 terminate
-todo $? "pg_terminate_backend on a commit waiting for the standby: no 200
-for its retry" "ingest() answers duplicate"
+ok $? "pg_terminate_backend'd commit the standby lacks: no 200 to its retry"
 wait_for 60 "standby1|streaming|sync" q "$PG1" "$P1" \
 	"SELECT application_name, state, sync_state FROM pg_stat_replication"
 ok $? "the standby has caught up again, synchronous"
