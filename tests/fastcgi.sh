@@ -11,16 +11,6 @@ own_cluster	# restarted and stopped below
 new_db
 command -v cgi-fcgi >/dev/null || bail "cgi-fcgi missing (Debian package libfcgi-bin)"
 
-start_worker() {	# start_worker NAME: a worker on $TMPD/NAME.sock
-	spawn-fcgi -s "$TMPD/$1.sock" -M 0600 -P "$TMPD/$1.pid" -- \
-		/bin/sh -c "exec \"$SMW\" 2>>\"$TMPD/$1.log\"" >/dev/null ||
-		bail "spawn-fcgi failed"
-}
-stop_workers() {
-	for p in "$TMPD"/*.pid; do
-		[ -e "$p" ] && kill "$(cat "$p")" 2>/dev/null
-	done
-}
 trap 'stop_workers; cleanup' EXIT
 
 fcgi() {	# fcgi NAME METHOD [BODY-TEXT]: sets STATUS and BODY

@@ -16,16 +16,6 @@ LOAD="$top_builddir/tests/tools/fcgi-load"
 W="a b c"
 N=400		# deliveries per worker
 
-start_worker() {	# start_worker NAME: a worker on $TMPD/NAME.sock
-	spawn-fcgi -s "$TMPD/$1.sock" -M 0600 -P "$TMPD/$1.pid" -- \
-		/bin/sh -c "exec \"$SMW\" 2>>\"$TMPD/$1.log\"" >/dev/null ||
-		bail "spawn-fcgi failed"
-}
-stop_workers() {
-	for p in "$TMPD"/*.pid; do
-		[ -e "$p" ] && kill "$(cat "$p")" 2>/dev/null
-	done
-}
 trap 'stop_workers; cleanup' EXIT
 printf '{"event":{"id":"@ID@","action":"update","showing":{"uid":"h@ID@","name":"n@ID@"}}}' \
 	>"$TMPD/tmpl"

@@ -141,3 +141,20 @@ post() {
 	printf '%s' "$1" >"$TMPD/body.json"
 	cgi POST "$TMPD/body.json"
 }
+
+# start_worker NAME: a FastCGI worker of the program on $TMPD/NAME.sock,
+# spawned as in production (spawn-fcgi), its log in $TMPD/NAME.log; PID is
+# its process id.  stop_workers ends every worker started so (a pool's
+# pid file lists several); a script's EXIT trap calls it.
+start_worker() {
+	spawn-fcgi -s "$TMPD/$1.sock" -M 0600 -P "$TMPD/$1.pid" -- \
+		/bin/sh -c "exec \"$SMW\" 2>>\"$TMPD/$1.log\"" >/dev/null ||
+		bail "spawn-fcgi failed"
+	PID=$(cat "$TMPD/$1.pid")
+}
+stop_workers() {
+	local p
+	for p in $(cat "$TMPD"/*.pid 2>/dev/null); do
+		kill "$p" 2>/dev/null
+	done
+}

@@ -30,16 +30,6 @@ TABLE="smw_netloss_$$"
 nft add table inet "$TABLE" &&
 	nft add chain inet "$TABLE" input '{ type filter hook input priority 0; policy accept; }' ||
 	bail "nft could not add table $TABLE"
-start_worker() {	# start_worker NAME: a worker on $TMPD/NAME.sock
-	spawn-fcgi -s "$TMPD/$1.sock" -M 0600 -P "$TMPD/$1.pid" -- \
-		/bin/sh -c "exec \"$SMW\" 2>>\"$TMPD/$1.log\"" >/dev/null ||
-		bail "spawn-fcgi failed"
-}
-stop_workers() {
-	for p in "$TMPD"/*.pid; do
-		[ -e "$p" ] && kill "$(cat "$p")" 2>/dev/null
-	done
-}
 trap 'nft delete table inet "$TABLE" 2>/dev/null; stop_workers; cleanup' EXIT
 lose() {	# every packet to or from the cluster's port, both ways
 	nft add rule inet "$TABLE" input tcp dport "$PGPORT" drop

@@ -13,13 +13,7 @@ command -v spawn-fcgi >/dev/null || bail "spawn-fcgi missing (Debian package spa
 LOAD="$top_builddir/tests/tools/fcgi-load"
 sed -e 's/"1001"/"@ID@"/' "$DATA/sample.json" >"$TMPD/tmpl"
 
-start_worker() {	# start_worker NAME: a worker on $TMPD/NAME.sock
-	spawn-fcgi -s "$TMPD/$1.sock" -M 0600 -P "$TMPD/$1.pid" -- \
-		/bin/sh -c "exec \"$SMW\" 2>>\"$TMPD/$1.log\"" >/dev/null ||
-		bail "spawn-fcgi failed"
-	PID=$(cat "$TMPD/$1.pid")
-}
-stop_workers() {	# every worker still there (a pool's file has several)
+stop_workers() {	# every worker still there, even one a stop signal missed
 	local p
 	for p in $(cat "$TMPD"/*.pid 2>/dev/null); do
 		kill -KILL "$p" 2>/dev/null
