@@ -188,21 +188,34 @@ like "$(tr '\r' '\n' <"$TMPD/tty.out")" "prune: showings 50, events 50, quaranti
 
 # A run cut off half-way (its connection killed, as a restart of the
 # database would): it says so, exits 1, records what its committed batches
-# erased, and the next run finishes the work.
+# erased, and the next run finishes the work.  Another session holds the
+# events of the last showing prune walks to, so the run is stopped there,
+# after its earlier batches committed, whatever the machine's speed.
 q "UPDATE showings SET last_seen_at = now() - interval '400 days'" >/dev/null
 todo=$(q "SELECT count(*) FROM showings WHERE name IS NOT NULL")
+mkfifo "$TMPD/hold"
+PGAPPNAME=smw-prune-holder psql -X -q <"$TMPD/hold" >/dev/null 2>&1 &
+holder=$!
+exec 8>"$TMPD/hold"
+echo "BEGIN; SELECT FROM showmojo.events WHERE showing_uid = (SELECT max(uid)
+	FROM showmojo.showings WHERE name IS NOT NULL) FOR UPDATE;" >&8
+wait_sql 60 "SELECT 1 FROM pg_stat_activity WHERE application_name =
+	'smw-prune-holder' AND state = 'idle in transaction'" >/dev/null ||
+	bail "the holder did not lock the last showing's events"
 "$SMW" prune --personal-older-than 30 >"$TMPD/cut.out" 2>"$TMPD/cut.err" &
 cut=$!
-for _ in $(seq 600); do
-	[ "$(q "SELECT count(*) FROM showings WHERE name IS NULL AND uid IN ($touched)")" -gt 0 ] &&
-		break
-	sleep 0.05
-done
+wait_sql 120 "SELECT 1 FROM pg_stat_activity WHERE datname =
+	current_database() AND query LIKE '%prune_showings%' AND
+	wait_event_type = 'Lock' AND pid <> pg_backend_pid()" >/dev/null
+ok $? "prune reaches the showing held by another session and waits"
 q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 	WHERE datname = current_database() AND query LIKE '%prune_showings%'
 	AND pid <> pg_backend_pid()" >/dev/null
 wait "$cut"
 crc=$?
+echo ROLLBACK >&8
+exec 8>&-
+wait "$holder"
 left=$(q "SELECT count(*) FROM showings WHERE name IS NOT NULL")
 sed 's/^/# /' "$TMPD/cut.err"
 is "$crc:$([ "$left" -gt 0 ] && [ "$left" -lt "$todo" ]; echo $?)" "1:0" \
