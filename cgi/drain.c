@@ -140,7 +140,7 @@ drain_tick(struct smw_store *store, const struct smw_config *cfg)
 	struct drained		 c;
 	struct stat		 st;
 
-	if (cfg->spool == NULL || store->conn == NULL ||
+	if (cfg->spool == NULL || !smw_store_connected(store) ||
 	    stat(cfg->spool, &st) != 0)
 		return;
 	if (st.st_mtim.tv_sec == idle.tv_sec &&

@@ -245,6 +245,12 @@ drop(struct smw_store *s)
 	s->conn = NULL;
 }
 
+bool
+smw_store_connected(const struct smw_store *s)
+{
+	return s->conn != NULL;
+}
+
 void
 smw_store_free(struct smw_store *s)
 {

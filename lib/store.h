@@ -114,6 +114,12 @@ enum smw_err smw_store_version(struct smw_store *, int *version)
 enum smw_err smw_store_migrate(struct smw_store *, const char *sqldir,
     int *applied) SMW_MUSTCHECK;
 
+/*
+ * Whether the store holds a connection now (the last statement did not
+ * lose it); asks the server nothing.
+ */
+bool smw_store_connected(const struct smw_store *);
+
 /* Close the connection; accepts NULL, may be called twice. */
 void smw_store_free(struct smw_store *);
 
