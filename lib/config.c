@@ -205,7 +205,7 @@ smw_config_load(struct smw_config *c)
 		return err;
 	if (n > SMW_MAX_BODY_CAP) {
 		smw_log(SMW_LOG_ERR, "SHOWMOJO_MAX_BODY=%llu: at most %d bytes "
-		    "(64 MiB), so that PostgreSQL can store or quarantine "
+		    "(16 MiB), so that PostgreSQL can store or quarantine "
 		    "every delivery accepted", n, SMW_MAX_BODY_CAP);
 		return SMW_ECONFIG;
 	}

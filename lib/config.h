@@ -13,13 +13,15 @@
 
 #define SMW_DEFAULT_MAX_BODY	1048576
 /*
- * The largest SHOWMOJO_MAX_BODY: 64 MiB.  A body is sent to PostgreSQL
+ * The largest SHOWMOJO_MAX_BODY: 16 MiB.  A body is sent to PostgreSQL
  * whole, as jsonb to store it or as bytea to quarantine it; PostgreSQL
- * refuses jsonb values past 256 MiB and protocol messages of 1 GB, so a
- * body near those sizes would fail the same way on every retry.  64 MiB
- * stays well below both, and far above any webhook delivery.
+ * refuses jsonb values past 256 MiB (a body of tiny values grows several
+ * times as jsonb) and protocol messages of 1 GB, and storing 64 MiB took
+ * about the default SHOWMOJO_TIMEOUT_MS on a busy 2-core machine: a body
+ * near those sizes would fail on every retry.  16 MiB stays well below
+ * all three, and far above any webhook delivery.
  */
-#define SMW_MAX_BODY_CAP	67108864
+#define SMW_MAX_BODY_CAP	16777216
 #define SMW_DEFAULT_SCHEMA	"showmojo"
 #define SMW_DEFAULT_TIMEOUT_MS	10000
 #define SMW_MAX_TOKENS		16

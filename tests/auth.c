@@ -313,7 +313,7 @@ test_load(void)
 	loads("SHOWMOJO_MAX_BODY", "2048", &c);
 	is_int(c.max_body, 2048, "SHOWMOJO_MAX_BODY=2048");
 	smw_config_free(&c);
-	loads("SHOWMOJO_MAX_BODY", "67108864", &c);
+	loads("SHOWMOJO_MAX_BODY", "16777216", &c);
 	is_int(c.max_body, SMW_MAX_BODY_CAP,
 	    "SHOWMOJO_MAX_BODY at its largest");
 	smw_config_free(&c);
@@ -322,7 +322,7 @@ test_load(void)
 	refused("SHOWMOJO_MAX_BODY", "-1");
 	refused("SHOWMOJO_MAX_BODY", "12k");
 	refused("SHOWMOJO_MAX_BODY", "1e6");
-	refused("SHOWMOJO_MAX_BODY", "67108865");
+	refused("SHOWMOJO_MAX_BODY", "16777217");
 	refused("SHOWMOJO_MAX_BODY", "1073741824");
 	refused("SHOWMOJO_MAX_BODY", "99999999999999999999999");
 	refused("SHOWMOJO_MAX_BODY", "2048 ");

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The largest body SHOWMOJO_MAX_BODY may allow (64 MiB), end to end
+# The largest body SHOWMOJO_MAX_BODY may allow (16 MiB), end to end
 # through the program and PostgreSQL: a valid delivery of exactly that size
 # is stored, an invalid one is quarantined whole (both answered 200), one
 # byte more is 413; a larger setting is refused at start, naming the
@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/lib.sh"
 export SHOWMOJO_TOKENS=tok-max
 new_db
-cap=67108864
+cap=16777216
 export SHOWMOJO_MAX_BODY=$cap
 
 # body FILE ID SIZE [GARBAGE]: a delivery of exactly SIZE bytes, carrying
@@ -62,7 +62,7 @@ is "$(sql "select count(*) from showmojo.quarantine")" 1 "and nothing is kept"
 # A larger setting is refused at start, with the variable and the cap.
 SHOWMOJO_MAX_BODY=$((cap + 1)) "$SMW" check >"$TMPD/check.out" 2>&1
 is "$?" 2 "check refuses SHOWMOJO_MAX_BODY=$((cap + 1))"
-grep -q "SHOWMOJO_MAX_BODY=$((cap + 1)): at most $cap bytes (64 MiB)" "$TMPD/check.out"
+grep -q "SHOWMOJO_MAX_BODY=$((cap + 1)): at most $cap bytes (16 MiB)" "$TMPD/check.out"
 ok $? "naming the variable and the cap ($(head -1 "$TMPD/check.out"))"
 SHOWMOJO_MAX_BODY=1073741824 post '{"event":{"id":"9003"}}'
 is "$STATUS" 503 "a CGI delivery with a setting past the cap is answered 503"
