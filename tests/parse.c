@@ -1609,8 +1609,8 @@ test_linear(const char *sample, size_t samplelen)
 		memset(b + len, ' ', big);
 		len += big;
 		len += (size_t)sprintf(b + len, "1}}");
-		test_linear_one("a long run of white space", b, len, runs[k].step,
-		    SMW_OK, "", &ev);
+		test_linear_one("a long run of white space", b, len,
+		    runs[k].step, SMW_OK, "", &ev);
 		smw_event_free(&ev);
 	}
 	free(want);
