@@ -563,21 +563,38 @@ hold(struct smw_parse *p, const void *s, size_t n)
 	return p->err;
 }
 
-/* JSON's one-byte tokens: a call to yajl that starts at one is cheap. */
-static bool
-structural(unsigned char c)
-{
-	return c == ',' || c == ':' || c == '{' || c == '}' || c == '[' ||
-	    c == ']';
-}
+/*
+ * What a byte is to the short way past the scanners (smw_parse_feed),
+ * outside a string and in one: one that changes nothing, a '"', one of
+ * JSON's one-byte tokens outside strings (a call to yajl that starts at
+ * one is cheap), or one for the scanners: controls and white space other
+ * than ' ', '\\', and all of UTF-8's.
+ */
+enum byte_class { B_PLAIN, B_QUOTE, B_TOKEN, B_SCAN };
+
+#define B_SCAN8 B_SCAN, B_SCAN, B_SCAN, B_SCAN, B_SCAN, B_SCAN, B_SCAN, B_SCAN
+#define B_SCAN32 B_SCAN8, B_SCAN8, B_SCAN8, B_SCAN8
+static const unsigned char byte_classes[2][256] = { {
+	B_SCAN32,
+	['"'] = B_QUOTE, [','] = B_TOKEN, [':'] = B_TOKEN, ['['] = B_TOKEN,
+	['\\'] = B_SCAN, [']'] = B_TOKEN, ['{'] = B_TOKEN, ['}'] = B_TOKEN,
+	[0x7f] = B_PLAIN,
+	B_SCAN32, B_SCAN32, B_SCAN32, B_SCAN32
+}, {
+	B_SCAN32,
+	['"'] = B_QUOTE, ['\\'] = B_SCAN,
+	[0x7f] = B_PLAIN,
+	B_SCAN32, B_SCAN32, B_SCAN32, B_SCAN32
+} };
 
 enum smw_err
 smw_parse_feed(struct smw_parse *p, const void *data, size_t len)
 {
 	const unsigned char	*s = data;
 	uint64_t		 base = p->offset;
+	const unsigned char	*cls;
 	size_t			 first = len, last = len;
-	bool			 quiet;
+	bool			 quiet, in;
 
 	if (p->err != SMW_OK || len == 0)
 		return p->err;
@@ -588,18 +605,27 @@ smw_parse_feed(struct smw_parse *p, const void *data, size_t len)
 	 * bytes take this short way past the scanners.
 	 */
 	quiet = scanners_idle(p);
+	in = p->in_str;
+	cls = byte_classes[in];
 	for (size_t i = 0, n; i < len; i += n) {
 		n = 1;
-		if (quiet && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '\\') {
-			if (s[i] == '"')
-				p->in_str = !p->in_str;
-			else if (!p->in_str && structural(s[i])) {
-				if (first == len)
-					first = i;
-				last = i;
+		if (quiet) {
+			while (i < len && cls[s[i]] == B_PLAIN)
+				i++;
+			if (i == len)
+				break;
+			if (cls[s[i]] == B_QUOTE) {
+				in = !in;
+				cls = byte_classes[in];
+				continue;
 			}
-			continue;
+			if (cls[s[i]] == B_TOKEN) {
+				first = first == len ? i : first;
+				last = i;
+				continue;
+			}
 		}
+		p->in_str = in;
 		p->offset = base + i;
 		if (p->u8_have > 0 || s[i] >= 0x80)
 			n = scan_utf8(p, s + i, len - i);
@@ -607,8 +633,11 @@ smw_parse_feed(struct smw_parse *p, const void *data, size_t len)
 			n = 0;
 		if (n == 0)
 			return p->err;
+		in = p->in_str;
+		cls = byte_classes[in];
 		quiet = scanners_idle(p);
 	}
+	p->in_str = in;
 	p->offset = base + len;
 	p->visited += len;
 	/*
