@@ -383,6 +383,7 @@ smw_parse_init(struct smw_parse *p, struct smw_event *ev)
 	memset(p, 0, sizeof(*p));
 	p->ev = ev;
 	p->pending.next = SMW_NEXT_UNKNOWN;
+	/* Never more than the body fed, which the caller caps. */
 	smw_buf_init(&p->hold, SIZE_MAX);
 	if ((p->y = yajl_alloc(&callbacks, &alloc_funcs, p)) == NULL)
 		return SMW_ENOMEM;
