@@ -383,6 +383,8 @@ smw_parse_init(struct smw_parse *p, struct smw_event *ev)
 	memset(p, 0, sizeof(*p));
 	p->ev = ev;
 	p->pending.next = SMW_NEXT_UNKNOWN;
+	/* Never more than the body fed, which the caller caps. */
+	smw_buf_init(&p->hold, SIZE_MAX);
 	if ((p->y = yajl_alloc(&callbacks, &alloc_funcs, p)) == NULL)
 		return SMW_ENOMEM;
 	return SMW_OK;
@@ -529,30 +531,102 @@ scanners_idle(const struct smw_parse *p)
 	return p->u8_have == 0 && p->hex_left == 0 && p->sur == 0 && !p->esc;
 }
 
+/* Hand n bytes to yajl; its refusal becomes the failure. */
+static enum smw_err
+give(struct smw_parse *p, const void *s, size_t n)
+{
+	yajl_status	 st;
+	unsigned char	*msg;
+
+	if (n == 0)
+		return SMW_OK;
+	st = yajl_parse(p->y, s, n);
+	if (st == yajl_status_ok)
+		return SMW_OK;
+	if (st == yajl_status_client_canceled)
+		return p->err;
+	msg = yajl_get_error(p->y, 0, s, n);
+	fail(p, SMW_EINPUT, "not JSON: %s", msg != NULL ? (char *)msg : "?");
+	if (msg != NULL)
+		yajl_free_error(p->y, msg);
+	return p->err;
+}
+
+/* Hold n more bytes back from yajl. */
+static enum smw_err
+hold(struct smw_parse *p, const void *s, size_t n)
+{
+	if (n == 0)
+		return SMW_OK;
+	p->visited += n;
+	if (smw_buf_append(&p->hold, s, n) != SMW_OK)
+		fail(p, SMW_ENOMEM, "out of memory");
+	return p->err;
+}
+
+/*
+ * What a byte is to the short way past the scanners (smw_parse_feed),
+ * outside a string and in one: one that changes nothing, a '"', one of
+ * JSON's one-byte tokens outside strings (a call to yajl that starts at
+ * one is cheap), or one for the scanners: controls and white space other
+ * than ' ', '\\', and all of UTF-8's.
+ */
+enum byte_class { B_PLAIN, B_QUOTE, B_TOKEN, B_SCAN };
+
+#define B_SCAN8 B_SCAN, B_SCAN, B_SCAN, B_SCAN, B_SCAN, B_SCAN, B_SCAN, B_SCAN
+#define B_SCAN32 B_SCAN8, B_SCAN8, B_SCAN8, B_SCAN8
+static const unsigned char byte_classes[2][256] = { {
+	B_SCAN32,
+	['"'] = B_QUOTE, [','] = B_TOKEN, [':'] = B_TOKEN, ['['] = B_TOKEN,
+	['\\'] = B_SCAN, [']'] = B_TOKEN, ['{'] = B_TOKEN, ['}'] = B_TOKEN,
+	[0x7f] = B_PLAIN,
+	B_SCAN32, B_SCAN32, B_SCAN32, B_SCAN32
+}, {
+	B_SCAN32,
+	['"'] = B_QUOTE, ['\\'] = B_SCAN,
+	[0x7f] = B_PLAIN,
+	B_SCAN32, B_SCAN32, B_SCAN32, B_SCAN32
+} };
+
 enum smw_err
 smw_parse_feed(struct smw_parse *p, const void *data, size_t len)
 {
 	const unsigned char	*s = data;
 	uint64_t		 base = p->offset;
-	yajl_status		 st;
-	unsigned char		*msg;
-	bool			 quiet;
+	const unsigned char	*cls;
+	size_t			 first = len, last = len;
+	bool			 quiet, in;
 
-	if (p->err != SMW_OK)
+	if (p->err != SMW_OK || len == 0)
 		return p->err;
 	/*
 	 * Outside an escape and a UTF-8 sequence, a printable ASCII byte
 	 * other than '\\' changes nothing but, for '"', whether we are in a
-	 * string: most bytes take this short way past the scanners.
+	 * string, and outside one notes where the one-byte tokens are: most
+	 * bytes take this short way past the scanners.
 	 */
 	quiet = scanners_idle(p);
+	in = p->in_str;
+	cls = byte_classes[in];
 	for (size_t i = 0, n; i < len; i += n) {
 		n = 1;
-		if (quiet && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '\\') {
-			if (s[i] == '"')
-				p->in_str = !p->in_str;
-			continue;
+		if (quiet) {
+			while (i < len && cls[s[i]] == B_PLAIN)
+				i++;
+			if (i == len)
+				break;
+			if (cls[s[i]] == B_QUOTE) {
+				in = !in;
+				cls = byte_classes[in];
+				continue;
+			}
+			if (cls[s[i]] == B_TOKEN) {
+				first = first == len ? i : first;
+				last = i;
+				continue;
+			}
 		}
+		p->in_str = in;
 		p->offset = base + i;
 		if (p->u8_have > 0 || s[i] >= 0x80)
 			n = scan_utf8(p, s + i, len - i);
@@ -560,19 +634,28 @@ smw_parse_feed(struct smw_parse *p, const void *data, size_t len)
 			n = 0;
 		if (n == 0)
 			return p->err;
+		in = p->in_str;
+		cls = byte_classes[in];
 		quiet = scanners_idle(p);
 	}
+	p->in_str = in;
 	p->offset = base + len;
-	st = yajl_parse(p->y, s, len);
-	if (st == yajl_status_ok)
-		return SMW_OK;
-	if (st == yajl_status_client_canceled)
+	p->visited += len;
+	/*
+	 * yajl gets whole tokens, each call starting at a one-byte token:
+	 * what is held with the rest of the token it ends in (up to the
+	 * first one-byte token here), then up to the last one; the rest is
+	 * held.  With no one-byte token here, all of it is held.
+	 */
+	if (last == len)
+		return hold(p, s, len);
+	if (hold(p, s, first) != SMW_OK ||
+	    give(p, p->hold.data, p->hold.len) != SMW_OK)
 		return p->err;
-	msg = yajl_get_error(p->y, 0, s, len);
-	fail(p, SMW_EINPUT, "not JSON: %s", msg != NULL ? (char *)msg : "?");
-	if (msg != NULL)
-		yajl_free_error(p->y, msg);
-	return p->err;
+	smw_buf_reset(&p->hold);
+	if (give(p, s + first, last - first) != SMW_OK)
+		return p->err;
+	return hold(p, s + last, len - last);
 }
 
 enum smw_err
@@ -582,6 +665,9 @@ smw_parse_finish(struct smw_parse *p)
 	unsigned char		*msg;
 	const char		*why;
 
+	/* yajl gets what is held, as if it had come before the end. */
+	if (p->err == SMW_OK && give(p, p->hold.data, p->hold.len) == SMW_OK)
+		smw_buf_reset(&p->hold);
 	/* Where the letter broke first, strict mode stops there. */
 	if (p->strict && p->letter[0] != '\0' && p->err != SMW_ENOMEM) {
 		p->err = SMW_OK;
@@ -647,6 +733,7 @@ smw_parse_free(struct smw_parse *p)
 	if (p->y != NULL)
 		yajl_free(p->y);
 	p->y = NULL;
+	smw_buf_free(&p->hold);
 }
 
 enum smw_err

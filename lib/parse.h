@@ -60,6 +60,10 @@ struct smw_parse {
 	uint32_t		 hex;
 	unsigned		 sur;		/* 0, or state after \uD8xx */
 	uint64_t		 offset;	/* bytes fed so far */
+	/* Fed bytes not yet handed to yajl, from the last , : { } [ ]. */
+	struct smw_buf		 hold;
+	/* Bytes the parser's own loops read or copied: for tests. */
+	uint64_t		 visited;
 };
 
 /*
@@ -73,7 +77,11 @@ enum smw_err smw_parse_init(struct smw_parse *, struct smw_event *ev)
 /*
  * Feed the next len bytes of the body.  SMW_EINPUT when the body cannot be
  * a delivery (the reason is in smw_parse_why), SMW_ENOMEM.  After a failure
- * further calls return the same code and change nothing.
+ * further calls return the same code and change nothing.  The work is
+ * linear in the body: what follows the last , : { } [ ] outside strings
+ * (a string, a number a chunk cut) is held back, copied, and handed to
+ * yajl with the rest of its token, since yajl lexes a token again from its
+ * start at every call it spans and copies the first token of each call.
  */
 enum smw_err smw_parse_feed(struct smw_parse *, const void *, size_t)
     SMW_MUSTCHECK;

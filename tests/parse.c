@@ -7,7 +7,11 @@
  * number length, event.id length) and the per-field matrix are built here
  * so that they follow the constants.  Every fixture is also fed split in
  * two at every byte offset and one byte at a time, and the sample delivery
- * is parsed with each allocation in turn failing.
+ * is parsed with each allocation in turn failing.  Bodies made of one long
+ * string, number or run of white space are parsed with work linear in
+ * their size: the parser's own loops are counted, and the calls it makes
+ * to yajl are seen through the linker (-Wl,--wrap=yajl_parse) and costed
+ * as yajl's lexer works.
  */
 #include <dirent.h>
 #include <stdarg.h>
@@ -16,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <yajl/yajl_parse.h>
 
 #include "event.h"
 #include "parse.h"
@@ -1410,6 +1416,211 @@ test_sticky(void)
 }
 
 /*
+ * Every call lib/parse.c makes to yajl_parse comes here first (the test is
+ * linked with -Wl,--wrap=yajl_parse); while calls.on, the offset in the
+ * body where each call ends is noted.
+ */
+static struct {
+	bool	 on;
+	size_t	 given;		/* bytes handed to yajl */
+	size_t	*ends;
+	size_t	 n, cap;
+} calls;
+
+yajl_status __real_yajl_parse(yajl_handle, const unsigned char *, size_t);
+yajl_status __wrap_yajl_parse(yajl_handle, const unsigned char *, size_t);
+
+yajl_status
+__wrap_yajl_parse(yajl_handle h, const unsigned char *s, size_t len)
+{
+	if (calls.on) {
+		if (calls.n == calls.cap) {
+			calls.cap = calls.cap == 0 ? 1024 : calls.cap * 2;
+			if ((calls.ends = realloc(calls.ends,
+			    calls.cap * sizeof(*calls.ends))) == NULL)
+				abort();
+		}
+		calls.given += len;
+		calls.ends[calls.n++] = calls.given;
+	}
+	return __real_yajl_parse(h, s, len);
+}
+
+static bool
+space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * What the noted calls cost yajl's lexer (yajl_lex.c): each byte once, and
+ * at every call after the first, the whole token the previous call ended
+ * in or before (yajl copies a call's first token into its buffer, and a
+ * token a call ends in is lexed again from its start by the next).  The
+ * tokens are found here, not by lib/parse.c: strings with their escapes,
+ * one-byte tokens, and runs of other bytes.
+ */
+static size_t
+yajl_cost(const char *b, size_t len)
+{
+	size_t	 cost = len, j = 0, i = 0, start;
+
+	while (i < len && j < calls.n) {
+		if (space(b[i])) {
+			i++;
+			continue;
+		}
+		start = i;
+		if (b[i] == '"') {
+			for (i++; i < len && b[i] != '"'; i++)
+				if (b[i] == '\\')
+					i++;
+			i = i < len ? i + 1 : len;
+		} else if (strchr(",:{}[]", b[i]) != NULL)
+			i++;
+		else
+			while (i < len && !space(b[i]) && b[i] != '"' &&
+			    strchr(",:{}[]", b[i]) == NULL)
+				i++;
+		for (; j < calls.n && calls.ends[j] < i; j++)
+			cost += i - start;
+	}
+	return cost;
+}
+
+/*
+ * body (len bytes) fed in chunks of step bytes: the outcome is err (and
+ * the reason contains why), every byte reaches yajl once, and both the
+ * parser's loops and yajl's lexer do at most 3 * len bytes of work.  The
+ * event is left in ev for the caller to check and free.
+ */
+static void
+test_linear_one(const char *name, const char *body, size_t len, size_t step,
+    enum smw_err err, const char *why, struct smw_event *ev)
+{
+	struct smw_parse	 p;
+	enum smw_err		 got;
+	size_t			 cost;
+
+	calls.on = true;
+	calls.n = calls.given = 0;
+	smw_event_init(ev);
+	got = smw_parse_init(&p, ev);
+	for (size_t off = 0, n; got == SMW_OK && off < len; off += n) {
+		n = len - off < step ? len - off : step;
+		got = smw_parse_feed(&p, body + off, n);
+	}
+	if (got == SMW_OK)
+		got = smw_parse_finish(&p);
+	calls.on = false;
+	cost = yajl_cost(body, len);
+	if (!ok(got == err && strstr(smw_parse_why(&p), why) != NULL,
+	    "%s, %zu-byte chunks: %s", name, step, smw_err_name(err)))
+		printf("#   got %s \"%s\"\n", smw_err_name(got),
+		    smw_parse_why(&p));
+	if (err == SMW_OK && !ok(calls.given == len, "%s, %zu-byte chunks: "
+	    "every byte reaches yajl once", name, step))
+		printf("#   %zu bytes for %zu\n", calls.given, len);
+	ok(p.visited <= 3 * (uint64_t)len, "%s, %zu-byte chunks: the "
+	    "parser's loops visit at most 3 bytes a byte", name, step);
+	ok(cost <= 3 * len, "%s, %zu-byte chunks: yajl lexes at most 3 "
+	    "bytes a byte", name, step);
+	printf("#   %zu bytes: the parser visited %llu, yajl lexed %zu in %zu "
+	    "calls\n", len, (unsigned long long)p.visited, cost, calls.n);
+	smw_parse_free(&p);
+}
+
+/*
+ * Bodies that are one string, or carry one long string (a known field
+ * with escapes and UTF-8, an unknown key), one long number or a long run
+ * of white space: of 256 KiB fed as the request reader feeds them (16 KiB)
+ * and in odd chunks, of 16 KiB a byte at a time.  Before the parser held
+ * cut tokens back, yajl lexed a string again from its start at every
+ * chunk, which yajl_cost counts as 16 bytes a byte at 16 KiB, 65 at 4093
+ * and 16384 at 1.
+ */
+static void
+test_linear(const char *sample, size_t samplelen)
+{
+	static const struct {
+		size_t	 size, step;
+	} runs[] = { { 256 << 10, 16384 }, { 256 << 10, 4093 },
+	    { 16 << 10, 1 } };
+	static const char	 piece[] = "Caf\xc3\xa9 \\u00e9\\n\\\"";
+	static const char	 text[] = "Caf\xc3\xa9 \xc3\xa9\n\"";
+	const char		*notes = strstr(sample, "\"notes\": \"");
+	const char		*rest = strchr(notes + 10, '"');
+	char			*b, *want;
+	size_t			 len, big, reps, wl;
+	struct smw_event	 ev;
+
+	if ((b = malloc((256 << 10) + samplelen + 64)) == NULL ||
+	    (want = malloc(256 << 10)) == NULL)
+		abort();
+	for (size_t k = 0; k < sizeof(runs) / sizeof(runs[0]); k++) {
+		big = runs[k].size;
+		reps = big / (sizeof(piece) - 1);
+		/* The body is one string. */
+		b[0] = '"';
+		memset(b + 1, 'x', big - 2);
+		b[big - 1] = '"';
+		test_linear_one("one string", b, big, runs[k].step, SMW_EINPUT,
+		    "top level is a string, not an object", &ev);
+		smw_event_free(&ev);
+
+		/* showing.notes: escapes and UTF-8, read whole. */
+		len = (size_t)(notes - sample) + 10;
+		memcpy(b, sample, len);
+		wl = 0;
+		for (size_t r = 0; r < reps; r++) {
+			memcpy(b + len, piece, sizeof(piece) - 1);
+			len += sizeof(piece) - 1;
+			memcpy(want + wl, text, sizeof(text) - 1);
+			wl += sizeof(text) - 1;
+		}
+		memcpy(b + len, rest, samplelen - (size_t)(rest - sample));
+		len += samplelen - (size_t)(rest - sample);
+		test_linear_one("a long showing.notes", b, len, runs[k].step,
+		    SMW_OK, "", &ev);
+		ok(ev.sh[SMW_SH_NOTES].len == wl &&
+		    memcmp(ev.sh[SMW_SH_NOTES].text, want, wl) == 0,
+		    "a long showing.notes: its %zu bytes, unescaped", wl);
+		smw_event_free(&ev);
+
+		/* The same value under a key no one reads. */
+		memcpy(b + (notes - sample) + 1, "nXtes", 5);
+		test_linear_one("a long unknown value", b, len, runs[k].step,
+		    SMW_OK, "", &ev);
+		is_int(ev.sh[SMW_SH_NOTES].state, SMW_ABSENT,
+		    "a long unknown value: notes absent");
+		smw_event_free(&ev);
+
+		/* A number of 256 KiB digits. */
+		len = (size_t)sprintf(b, "{\"event\":{\"id\":\"1\",\"n\":");
+		memset(b + len, '7', big);
+		len += big;
+		len += (size_t)sprintf(b + len, "}}");
+		test_linear_one("a long number", b, len, runs[k].step,
+		    SMW_EINPUT, "number longer than", &ev);
+		smw_event_free(&ev);
+
+		/* White space between two values. */
+		len = (size_t)sprintf(b, "{\"event\":{\"id\":\"1\",\"n\":");
+		memset(b + len, ' ', big);
+		len += big;
+		len += (size_t)sprintf(b + len, "1}}");
+		test_linear_one("a long run of white space", b, len,
+		    runs[k].step, SMW_OK, "", &ev);
+		smw_event_free(&ev);
+	}
+	free(want);
+	free(b);
+	free(calls.ends);
+	calls.ends = NULL;
+	calls.cap = 0;
+}
+
+/*
  * Each allocation in turn fails: the parse ends in SMW_ENOMEM with nothing
  * leaked (ASan and valgrind see leaks), or succeeds with the whole event.
  * Runs until the failure point lies past the last allocation.
@@ -1479,6 +1690,7 @@ main(void)
 	test_utf8_seq();
 	test_sticky();
 	test_chunks(sample, samplelen);
+	test_linear(sample, samplelen);
 	test_alloc_failures(sample, samplelen, 0, "allocation failures");
 	test_alloc_failures(sample, samplelen, 3,
 	    "allocation failures, 3-byte chunks");
