@@ -33,6 +33,17 @@ static const char sql_settings[] =
     " set_config('synchronous_commit',"
     "  CASE WHEN current_setting('synchronous_commit') IN ('off', 'local')"
     "  THEN 'on' ELSE current_setting('synchronous_commit') END, true)";
+/*
+ * The same for the delivery's call, which names its schema and whose
+ * function sets its own search_path: one setting fewer for the server
+ * ($1 and $2 are the timeouts).
+ */
+static const char sql_settings_call[] =
+    "SELECT set_config('statement_timeout', $1, true),"
+    " set_config('lock_timeout', $2, true),"
+    " set_config('synchronous_commit',"
+    "  CASE WHEN current_setting('synchronous_commit') IN ('off', 'local')"
+    "  THEN 'on' ELSE current_setting('synchronous_commit') END, true)";
 static const char sql_rollback[] = "ROLLBACK";
 static const char sql_ingest[] =
     "SELECT %s.ingest($1::jsonb)";
@@ -501,18 +512,22 @@ send_call(struct smw_store *s, const struct call *c)
 {
 	char		 timeout[16], lock[16];
 	const char	*set[3] = { s->cfg->schema, timeout, lock };
-	const char	*sql = stmts[c->st].sql;
+	const char	*sql = stmts[c->st].sql, *settings = sql_settings;
+	int		 nset = 3;
 
 	if (c->st == STMT_SCRIPT)
 		return PQsendQuery(s->conn, c->script) == 1;
-	if (c->st == STMT_INGEST)
+	if (c->st == STMT_INGEST) {
 		sql = s->ingest_sql;
+		settings = sql_settings_call;
+		nset = 2;
+	}
 	snprintf(timeout, sizeof(timeout), "%u", s->timeout_ms);
 	/* A wait for a lock ends first, so that it is named (55P03). */
 	snprintf(lock, sizeof(lock), "%u", s->timeout_ms - s->timeout_ms / 10);
 	return PQenterPipelineMode(s->conn) == 1 &&
-	    PQsendQueryParams(s->conn, sql_settings, 3, NULL, set, NULL, NULL,
-	    0) == 1 &&
+	    PQsendQueryParams(s->conn, settings, nset, NULL, set + 3 - nset,
+	    NULL, NULL, 0) == 1 &&
 	    PQsendQueryParams(s->conn, sql, stmts[c->st].nparams, NULL,
 	    c->vals, c->lens, c->fmts, c->resfmt) == 1 &&
 	    PQpipelineSync(s->conn) == 1;
