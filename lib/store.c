@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libpq.  A delivery is one call of the schema's ingest() function in one
- * pipeline of unnamed statements, BEGIN, the transaction's settings, the
- * call, COMMIT, and one Sync: one round trip, and its answer arrives only
- * after COMMIT has returned, so a delivery answered is stored durably.
+ * pipeline of two unnamed statements, the transaction's settings and the
+ * call, and one Sync: everything up to the Sync is one transaction, which
+ * the Sync commits.  One round trip, and its answer (ReadyForQuery) arrives
+ * only after the commit, so a delivery answered is stored durably.
  * Nothing is prepared or kept in the session, so the same protocol works
  * directly and behind a session or transaction pooler.  Every statement
  * goes through one runner, run().
@@ -25,7 +26,6 @@
  * Every SQL text this program sends.  Values always travel as $n; the one
  * identifier, the schema, is quoted once (quote()) and put where %s is.
  */
-static const char sql_begin[] = "BEGIN";
 static const char sql_settings[] =
     "SELECT set_config('search_path', quote_ident($1), true),"
     " set_config('statement_timeout', $2, true),"
@@ -33,7 +33,17 @@ static const char sql_settings[] =
     " set_config('synchronous_commit',"
     "  CASE WHEN current_setting('synchronous_commit') IN ('off', 'local')"
     "  THEN 'on' ELSE current_setting('synchronous_commit') END, true)";
-static const char sql_commit[] = "COMMIT";
+/*
+ * The same for the delivery's call, which names its schema and whose
+ * function sets its own search_path: one setting fewer for the server
+ * ($1 and $2 are the timeouts).
+ */
+static const char sql_settings_call[] =
+    "SELECT set_config('statement_timeout', $1, true),"
+    " set_config('lock_timeout', $2, true),"
+    " set_config('synchronous_commit',"
+    "  CASE WHEN current_setting('synchronous_commit') IN ('off', 'local')"
+    "  THEN 'on' ELSE current_setting('synchronous_commit') END, true)";
 static const char sql_rollback[] = "ROLLBACK";
 static const char sql_ingest[] =
     "SELECT %s.ingest($1::jsonb)";
@@ -100,7 +110,7 @@ static const char sql_prune_record[] =
 
 /*
  * What the program runs.  Each statement is sent unnamed, in one pipeline
- * with BEGIN, the transaction's settings and COMMIT (see run()).  A script
+ * after the transaction's settings (see send_call()).  A script
  * (a migration file, generated DDL) is sent alone as a simple query and
  * brings its own transaction.
  */
@@ -491,44 +501,48 @@ next(PGconn *c, double deadline, PGresult **r)
 }
 
 /*
- * Send a call: a statement as one pipeline of unnamed statements, BEGIN,
- * the settings of this transaction (schema, statement and lock timeout,
- * synchronous_commit not off), the statement, COMMIT, and one Sync; or a
- * script alone.  Nothing is kept in the session (a transaction pooler
- * gives the next transaction another one) and nothing is prepared.
+ * Send a call: a statement as one pipeline of unnamed statements, the
+ * settings of this transaction (schema, statement and lock timeout,
+ * synchronous_commit not off), the statement, and one Sync; or a script
+ * alone.  In the extended protocol the statements before a Sync are one
+ * implicit transaction: the settings (set_config(..., true)) hold for the
+ * statement, which starts its statement timeout after them; an error
+ * anywhere rolls all of it back; the Sync commits it, and the answer to
+ * the Sync comes after the commit.  No BEGIN and COMMIT: two statements
+ * fewer for the server to parse, plan and run.  Nothing is kept in the
+ * session (a transaction pooler gives the next transaction another one)
+ * and nothing is prepared.
  */
 static bool
 send_call(struct smw_store *s, const struct call *c)
 {
 	char		 timeout[16], lock[16];
 	const char	*set[3] = { s->cfg->schema, timeout, lock };
-	const char	*sql = stmts[c->st].sql;
+	const char	*sql = stmts[c->st].sql, *settings = sql_settings;
+	int		 nset = 3;
 
 	if (c->st == STMT_SCRIPT)
 		return PQsendQuery(s->conn, c->script) == 1;
-	if (c->st == STMT_INGEST)
+	if (c->st == STMT_INGEST) {
 		sql = s->ingest_sql;
+		settings = sql_settings_call;
+		nset = 2;
+	}
 	snprintf(timeout, sizeof(timeout), "%u", s->timeout_ms);
 	/* A wait for a lock ends first, so that it is named (55P03). */
 	snprintf(lock, sizeof(lock), "%u", s->timeout_ms - s->timeout_ms / 10);
 	return PQenterPipelineMode(s->conn) == 1 &&
-	    PQsendQueryParams(s->conn, sql_begin, 0, NULL, NULL, NULL, NULL,
-	    0) == 1 &&
-	    PQsendQueryParams(s->conn, sql_settings, 3, NULL, set, NULL, NULL,
-	    0) == 1 &&
+	    PQsendQueryParams(s->conn, settings, nset, NULL, set + 3 - nset,
+	    NULL, NULL, 0) == 1 &&
 	    PQsendQueryParams(s->conn, sql, stmts[c->st].nparams, NULL,
 	    c->vals, c->lens, c->fmts, c->resfmt) == 1 &&
-	    PQsendQueryParams(s->conn, sql_commit, 0, NULL, NULL, NULL, NULL,
-	    0) == 1 &&
 	    PQpipelineSync(s->conn) == 1;
 }
 
 /* The results a call's pipeline gives, in order; see collect(). */
 enum step {
-	STEP_BEGIN,
 	STEP_SETTINGS,
 	STEP_STMT,
-	STEP_COMMIT,
 	STEP__MAX
 };
 
@@ -574,10 +588,22 @@ collect(struct smw_store *s, const struct call *c, double deadline,
 	}
 	if (c->st == STMT_SCRIPT)
 		return WAIT_OK;
-	if ((w = next(s->conn, deadline, &r)) != WAIT_OK)
-		return w;
-	if (PQresultStatus(r) != PGRES_PIPELINE_SYNC)
-		*odd = true;
+	/* The Sync commits: an error of the commit comes before its answer. */
+	for (int n = 0;; n++) {
+		if ((w = next(s->conn, deadline, &r)) != WAIT_OK)
+			return w;
+		st = r != NULL ? PQresultStatus(r) : PGRES_EMPTY_QUERY;
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+		if (st == PGRES_FATAL_ERROR && *bad == NULL)
+			*bad = r;
+		else if (r != NULL) {
+			*odd = true;
+			PQclear(r);
+		}
+		if (n == 2)
+			return WAIT_LOST;	/* no answer to the Sync */
+	}
 	PQclear(r);
 	if (PQexitPipelineMode(s->conn) != 1)
 		return WAIT_LOST;
@@ -587,8 +613,9 @@ collect(struct smw_store *s, const struct call *c, double deadline,
 }
 
 /*
- * After a failure: end a transaction left open (an error inside BEGIN
- * leaves it aborted), so the connection is fit for the next request.
+ * After a failure: end a transaction left open (a script's, or one a
+ * pooler or a broken exchange left), so the connection is fit for the next
+ * request.
  * False when that failed too: then the connection goes.
  */
 static bool

@@ -12,12 +12,15 @@
 #                 at random, and the other forms a Rails sender uses:
 #                 is_self_show as "true"/"false"/0/1, the offset as a
 #                 string, times as Ruby's Time#to_s writes them.
+#   KIND whole:   as mixed, with three in four showing objects carrying
+#                 every field of showing_fields (a value or null), as
+#                 ShowMojo's do: ingest()'s fast path.
 # Each event carries, for each showing field, a value, null, or nothing;
 # about one in eight carries no showing at all.  Uses $RANDOM: seed it.
 
 gen_field() {	# gen_field NAME VALUE-JSON: prints ,"NAME":VALUE or null or nothing
 	case $((RANDOM % 4)) in
-	0) ;;
+	0) [ "${whole:-0}" -eq 0 ] || printf ',"%s":null' "$1" ;;
 	1) printf ',"%s":null' "$1" ;;
 	*) printf ',"%s":%s' "$1" "$2" ;;
 	esac
@@ -25,9 +28,9 @@ gen_field() {	# gen_field NAME VALUE-JSON: prints ,"NAME":VALUE or null or nothi
 
 gen_events() {
 	local dir=$1 kind=$2 n=$3 nsh=$4 i id num=0 day=1 sec=0 at uid sh
-	local ntext=$n idjson self offset
+	local ntext=$n idjson self offset whole=0 more
 	mkdir -p "$dir"
-	case $kind in mixed|rails) ntext=$((n / 2)) ;; esac
+	case $kind in mixed|rails|whole) ntext=$((n / 2)) ;; esac
 	for i in $(seq 1 "$n"); do
 		if [ "$kind" = numeric ] || { [ "$kind" != text ] && [ "$i" -gt "$ntext" ]; }; then
 			num=$((num + 1 + RANDOM % (num + 3)))
@@ -53,6 +56,17 @@ gen_events() {
 			[ $((RANDOM % 2)) -eq 0 ] || offset="\"$offset\""
 		fi
 		uid="sh-$((RANDOM % nsh))"
+		more=
+		if [ "$kind" = whole ]; then
+			whole=$((RANDOM % 4 != 0))
+			more=$(
+				gen_field created_at "\"$at\""
+				gen_field showing_time_zone "\"Zone $id\""
+				gen_field listing_uid "\"lst-$id\""
+				gen_field listing_full_address "\"$id Elm St\""
+				gen_field self_show_code_distributed_at "\"$at\""
+			)
+		fi
 		if [ $((RANDOM % 8)) -eq 0 ]; then
 			sh=""
 		else
@@ -67,7 +81,7 @@ gen_events() {
 				gen_field is_self_show "$self"
 				gen_field showing_time_zone_utc_offset "$offset"
 				gen_field "x_unknown_$((RANDOM % 3))" "\"u$id\""
-			)}"
+			)$more}"
 		fi
 		printf '{"event":{"id":%s,"action":"update","created_at":"%s"%s}}' \
 			"$idjson" "$at" "$sh" >"$dir/$(printf '%03d' "$i").json"

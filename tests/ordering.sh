@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: MIT
 # Property: whatever the arrival order of a set of events, the showings
 # table ends equal, field by field, to what in-order delivery gives.
-# Four random sets (numeric ids, non-numeric ids, both, and both with the
-# forms a Rails sender uses: numeric ids as JSON numbers or strings), 200
-# random delivery orders each, through the program's own delivery path
-# (ingest).
+# Five random sets (numeric ids, non-numeric ids, both, both with the
+# forms a Rails sender uses: numeric ids as JSON numbers or strings, and
+# both with most showing objects carrying every field, ingest()'s fast
+# path), 200 random delivery orders each, through the program's own
+# delivery path (ingest).
 #
 # To run all orders in one process, order k of a set is made disjoint from
 # the others: its showing uids get the prefix "oK-", its numeric ids become
@@ -35,7 +36,7 @@ NORMALISED="select substring(uid from '^o([0-9]+)-')::int as k,
 	order by regexp_replace(uid, '^o[0-9]+-', '')) as rows
 	from showmojo.showings group by 1"
 
-for kind in numeric text mixed rails; do
+for kind in numeric text mixed rails whole; do
 	dir="$TMPD/$kind"
 	gen_events "$dir" "$kind" 14 3
 	files=("$dir"/*.json)
