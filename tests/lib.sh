@@ -144,8 +144,9 @@ post() {
 
 # start_worker NAME: a FastCGI worker of the program on $TMPD/NAME.sock,
 # spawned as in production (spawn-fcgi), its log in $TMPD/NAME.log; PID is
-# its process id.  stop_workers ends every worker started so (a pool's
-# pid file lists several); a script's EXIT trap calls it.
+# its process id.  stop_workers [SIGNAL] ends every worker started so (a
+# pool's pid file lists several; spawn-fcgi ends a single pid with no
+# newline, so each file is read apart); a script's EXIT trap calls it.
 start_worker() {
 	spawn-fcgi -s "$TMPD/$1.sock" -M 0600 -P "$TMPD/$1.pid" -- \
 		/bin/sh -c "exec \"$SMW\" 2>>\"$TMPD/$1.log\"" >/dev/null ||
@@ -153,8 +154,11 @@ start_worker() {
 	PID=$(cat "$TMPD/$1.pid")
 }
 stop_workers() {
-	local p
-	for p in $(cat "$TMPD"/*.pid 2>/dev/null); do
-		kill "$p" 2>/dev/null
+	local f p
+	for f in "$TMPD"/*.pid; do
+		[ -e "$f" ] || continue
+		for p in $(cat "$f"); do
+			kill -"${1:-TERM}" "$p" 2>/dev/null
+		done
 	done
 }

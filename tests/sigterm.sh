@@ -13,13 +13,8 @@ command -v spawn-fcgi >/dev/null || bail "spawn-fcgi missing (Debian package spa
 LOAD="$top_builddir/tests/tools/fcgi-load"
 sed -e 's/"1001"/"@ID@"/' "$DATA/sample.json" >"$TMPD/tmpl"
 
-stop_workers() {	# every worker still there, even one a stop signal missed
-	local p
-	for p in $(cat "$TMPD"/*.pid 2>/dev/null); do
-		kill -KILL "$p" 2>/dev/null
-	done
-}
-trap 'stop_workers; cleanup' EXIT
+# At exit every worker still there goes, even one a stop signal missed.
+trap 'stop_workers KILL; cleanup' EXIT
 
 wait_until() {	# wait_until COMMAND...: true within 30 s
 	local i
