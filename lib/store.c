@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libpq.  A delivery is one call of the schema's ingest() function in one
- * pipeline of two unnamed statements, the transaction's settings and the
- * call, and one Sync: everything up to the Sync is one transaction, which
- * the Sync commits.  One round trip, and its answer (ReadyForQuery) arrives
- * only after the commit, so a delivery answered is stored durably.
- * Nothing is prepared or kept in the session, so the same protocol works
- * directly and behind a session or transaction pooler.  Every statement
- * goes through one runner, run().
+ * pipeline of two unnamed statements, the transaction's statement timeout
+ * and the call, and one Sync: everything up to the Sync is one
+ * transaction, which the Sync commits.  One round trip, and its answer
+ * (ReadyForQuery) arrives only after the commit, so a delivery answered
+ * is stored durably.  Nothing is prepared or kept in the session, so the
+ * same protocol works directly and behind a session or transaction
+ * pooler.  Every statement goes through one runner, run().
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,19 +34,17 @@ static const char sql_settings[] =
     "  CASE WHEN current_setting('synchronous_commit') IN ('off', 'local')"
     "  THEN 'on' ELSE current_setting('synchronous_commit') END, true)";
 /*
- * The same for the delivery's call, which names its schema and whose
- * function sets its own search_path: one setting fewer for the server
- * ($1 and $2 are the timeouts).
+ * The delivery's own: the statement timeout, which must be in force when
+ * the call starts, is all the first statement sets.  The call sets the
+ * lock timeout ($2) and synchronous_commit itself (sql/019), names its
+ * schema, and its function sets its own search_path.  One function call
+ * for the server to parse and plan instead of five.
  */
 static const char sql_settings_call[] =
-    "SELECT set_config('statement_timeout', $1, true),"
-    " set_config('lock_timeout', $2, true),"
-    " set_config('synchronous_commit',"
-    "  CASE WHEN current_setting('synchronous_commit') IN ('off', 'local')"
-    "  THEN 'on' ELSE current_setting('synchronous_commit') END, true)";
+    "SELECT set_config('statement_timeout', $1, true)";
 static const char sql_rollback[] = "ROLLBACK";
 static const char sql_ingest[] =
-    "SELECT %s.ingest($1::jsonb)";
+    "SELECT %s.ingest($1::jsonb, $2::integer)";
 static const char sql_quarantine[] =
     "INSERT INTO quarantine AS q (reason, body, event_id, remote_addr,"
     " content_type, user_agent, request_uri)"
@@ -144,7 +142,7 @@ static const struct {
 	int		 rows;		/* rows it returns; -1: any */
 	const char	*what;
 } stmts[STMT__MAX] = {
-	[STMT_INGEST] = { NULL, 1, PGRES_TUPLES_OK, 1, "store event" },
+	[STMT_INGEST] = { NULL, 2, PGRES_TUPLES_OK, 1, "store event" },
 	[STMT_QUARANTINE] = { sql_quarantine, 7, PGRES_TUPLES_OK, 1,
 	    "quarantine" },
 	[STMT_VERSION] = { sql_version, 0, PGRES_TUPLES_OK, 1,
@@ -501,11 +499,24 @@ next(PGconn *c, double deadline, PGresult **r)
 }
 
 /*
+ * The transaction's lock timeout, as text: a tenth less than the
+ * statement timeout, so that a wait for a lock ends first and is named
+ * (55P03).
+ */
+static void
+lock_timeout(const struct smw_store *s, char *dst, size_t dstsz)
+{
+	snprintf(dst, dstsz, "%u", s->timeout_ms - s->timeout_ms / 10);
+}
+
+/*
  * Send a call: a statement as one pipeline of unnamed statements, the
  * settings of this transaction (schema, statement and lock timeout,
  * synchronous_commit not off), the statement, and one Sync; or a script
- * alone.  In the extended protocol the statements before a Sync are one
- * implicit transaction: the settings (set_config(..., true)) hold for the
+ * alone.  A delivery's call sets the lock timeout and synchronous_commit
+ * itself, so its settings statement sets only the statement timeout.  In
+ * the extended protocol the statements before a Sync are one implicit
+ * transaction: the settings (set_config(..., true)) hold for the
  * statement, which starts its statement timeout after them; an error
  * anywhere rolls all of it back; the Sync commits it, and the answer to
  * the Sync comes after the commit.  No BEGIN and COMMIT: two statements
@@ -518,22 +529,23 @@ send_call(struct smw_store *s, const struct call *c)
 {
 	char		 timeout[16], lock[16];
 	const char	*set[3] = { s->cfg->schema, timeout, lock };
+	const char	*const *vals = set;
 	const char	*sql = stmts[c->st].sql, *settings = sql_settings;
 	int		 nset = 3;
 
 	if (c->st == STMT_SCRIPT)
 		return PQsendQuery(s->conn, c->script) == 1;
+	snprintf(timeout, sizeof(timeout), "%u", s->timeout_ms);
+	lock_timeout(s, lock, sizeof(lock));
 	if (c->st == STMT_INGEST) {
 		sql = s->ingest_sql;
 		settings = sql_settings_call;
-		nset = 2;
+		vals = set + 1;
+		nset = 1;
 	}
-	snprintf(timeout, sizeof(timeout), "%u", s->timeout_ms);
-	/* A wait for a lock ends first, so that it is named (55P03). */
-	snprintf(lock, sizeof(lock), "%u", s->timeout_ms - s->timeout_ms / 10);
 	return PQenterPipelineMode(s->conn) == 1 &&
-	    PQsendQueryParams(s->conn, settings, nset, NULL, set + 3 - nset,
-	    NULL, NULL, 0) == 1 &&
+	    PQsendQueryParams(s->conn, settings, nset, NULL, vals, NULL, NULL,
+	    0) == 1 &&
 	    PQsendQueryParams(s->conn, sql, stmts[c->st].nparams, NULL,
 	    c->vals, c->lens, c->fmts, c->resfmt) == 1 &&
 	    PQpipelineSync(s->conn) == 1;
@@ -737,13 +749,16 @@ smw_store_event(struct smw_store *s, const char *body, size_t len,
     enum smw_store_outcome *out)
 {
 	PGresult	*r;
-	const char	*vals[1] = { body };
-	int		 lens[1] = { (int)len };
-	int		 fmts[1] = { 0 };
+	char		 lock[16];
+	const char	*vals[2] = { body, lock };
+	int		 lens[2] = { (int)len, 0 };
+	int		 fmts[2] = { 0, 0 };
 	struct call	 c = { .st = STMT_INGEST, .vals = vals, .lens = lens,
 	    .fmts = fmts };
 	enum smw_err	 err;
 
+	/* The call sets the transaction's lock timeout (sql/019). */
+	lock_timeout(s, lock, sizeof(lock));
 	/* Only here can the data itself be at fault: keep SMW_EINPUT. */
 	if ((err = run(s, &c, &r)) != SMW_OK)
 		return err;

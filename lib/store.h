@@ -25,7 +25,7 @@
 #include "util.h"
 
 /* The highest migration in sql/ this program needs. */
-#define SMW_SCHEMA_VERSION 18
+#define SMW_SCHEMA_VERSION 19
 
 struct pg_conn;
 

@@ -26,20 +26,28 @@ elapsed() {	# elapsed START-NS: milliseconds since
 
 # The transaction a delivery runs in: statements bounded by
 # SHOWMOJO_TIMEOUT_MS and lock waits by a tenth less (so that a lock wait
-# ends as itself, 55P03, not as the statement timeout), as a trigger sees
-# them inside ingest().
-sql "create table showmojo.seen (lock_timeout text, statement_timeout text);
+# ends as itself, 55P03, not as the statement timeout), and a durable
+# commit even where the database says synchronous_commit = off, as a
+# trigger sees them inside ingest().
+sql "create table showmojo.seen (lock_timeout text, statement_timeout text,
+	synchronous_commit text);
 	create function showmojo.seen() returns trigger language plpgsql as
 	\$\$ begin insert into showmojo.seen values
-	(current_setting('lock_timeout'), current_setting('statement_timeout'));
+	(current_setting('lock_timeout'), current_setting('statement_timeout'),
+	current_setting('synchronous_commit'));
 	return new; end \$\$;
 	create trigger seen before insert on showmojo.events
-	for each row execute function showmojo.seen()" >/dev/null
+	for each row execute function showmojo.seen();
+	do \$\$ begin execute format('alter database %I set synchronous_commit = off',
+	current_database()); end \$\$" >/dev/null
 cgi POST "$DATA/sample.json"
-is "$STATUS/$(sql "select lock_timeout || ' ' || statement_timeout from showmojo.seen")" \
-	"200/900ms 1s" "a delivery runs with lock_timeout and statement_timeout from SHOWMOJO_TIMEOUT_MS"
+is "$STATUS/$(sql "select lock_timeout || ' ' || statement_timeout || ' ' ||
+	synchronous_commit from showmojo.seen")" "200/900ms 1s on" \
+	"a delivery runs with lock_timeout and statement_timeout from SHOWMOJO_TIMEOUT_MS, synchronous_commit on where the database has it off"
 sql "drop table showmojo.seen; drop trigger seen on showmojo.events;
-	drop function showmojo.seen(); truncate showmojo.events, showmojo.showings" >/dev/null
+	drop function showmojo.seen(); truncate showmojo.events, showmojo.showings;
+	do \$\$ begin execute format('alter database %I reset synchronous_commit',
+	current_database()); end \$\$" >/dev/null
 
 # The program's backend for this database in a given state, or nothing.
 WEBHOOK_BACKEND="select pid from pg_stat_activity where datname = current_database()

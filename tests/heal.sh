@@ -41,9 +41,9 @@ for _ in $(seq 600); do
 	sleep 0.01
 done
 sql "do \$\$
-	declare def text := pg_get_functiondef('showmojo.ingest(jsonb)'::regprocedure);
+	declare def text := pg_get_functiondef('showmojo.ingest(jsonb, integer)'::regprocedure);
 	begin
-		drop function showmojo.ingest(jsonb);
+		drop function showmojo.ingest(jsonb, integer);
 		execute replace(def, 'RETURNS text', 'RETURNS character varying');
 	end \$\$" >/dev/null || bail "could not replace ingest"
 running=0

@@ -4,7 +4,8 @@
  * FastCGI responder (or CGI program) that reads the request body, ignores
  * it, and stores a fixed delivery (BENCH_TEMPLATE, the same file the load
  * is made of) with one statement prepared once per connection: the
- * program's own, SELECT ingest($1::jsonb), or with BENCH_SQL=minimal the
+ * program's own, SELECT ingest($1::jsonb, 9000) (the lock timeout of the
+ * default SHOWMOJO_TIMEOUT_MS), or with BENCH_SQL=minimal the
  * least a delivery needs, one statement that appends the event and
  * upserts its showing from the event's showing object (no ordering, no
  * merge).  No parsing, no validation, no logging.  Only the event id and
@@ -89,7 +90,7 @@ main(void)
 	PQclear(PQexec(c, "SET search_path TO showmojo"));
 	PQclear(PQprepare(c, "ingest", mode != NULL &&
 	    strcmp(mode, "minimal") == 0 ? minimal :
-	    "SELECT ingest($1::jsonb)", 1, NULL));
+	    "SELECT ingest($1::jsonb, 9000)", 1, NULL));
 	if (FCGX_IsCGI()) {
 		while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)
 			continue;
