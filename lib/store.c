@@ -536,13 +536,14 @@ send_call(struct smw_store *s, const struct call *c)
 	if (c->st == STMT_SCRIPT)
 		return PQsendQuery(s->conn, c->script) == 1;
 	snprintf(timeout, sizeof(timeout), "%u", s->timeout_ms);
-	lock_timeout(s, lock, sizeof(lock));
 	if (c->st == STMT_INGEST) {
+		/* The call carries its lock timeout (smw_store_event()). */
 		sql = s->ingest_sql;
 		settings = sql_settings_call;
 		vals = set + 1;
 		nset = 1;
-	}
+	} else
+		lock_timeout(s, lock, sizeof(lock));
 	return PQenterPipelineMode(s->conn) == 1 &&
 	    PQsendQueryParams(s->conn, settings, nset, NULL, vals, NULL, NULL,
 	    0) == 1 &&
