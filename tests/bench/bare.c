@@ -8,11 +8,16 @@
  * default SHOWMOJO_TIMEOUT_MS), or with BENCH_SQL=minimal the
  * least a delivery needs, one statement that appends the event and
  * upserts its showing from the event's showing object (no ordering, no
- * merge).  No parsing, no validation, no logging.  Only the event id and
+ * merge).  BENCH_SQL=minimal-unnamed sends that statement unnamed with
+ * every request, as a pooler without prepared statements (PgBouncer 1.18
+ * in transaction pooling) allows and as the program sends its own: the
+ * server parses and plans it each time.  No parsing, no validation, no
+ * logging.  Only the event id and
  * showing uid differ per request; they come from the load generator's
  * X-Bench-Id and X-Bench-Uid headers, so that the mix of new events,
  * showing updates and duplicates is the program's own.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +57,7 @@ static const char minimal[] =
 
 /* Store one delivery; the response for it. */
 static const char *
-store(PGconn *c, const char *id, const char *uid)
+store(PGconn *c, bool unnamed, const char *id, const char *uid)
 {
 	char		 body[8192];
 	const char	*vals[1] = { body };
@@ -61,7 +66,8 @@ store(PGconn *c, const char *id, const char *uid)
 
 	snprintf(body, sizeof(body), "%s%.64s%s%.64s%s", tpl, id ? id : "",
 	    mid, uid ? uid : "", end);
-	r = PQexecPrepared(c, "ingest", 1, vals, NULL, NULL, 0);
+	r = unnamed ? PQexecParams(c, minimal, 1, NULL, vals, NULL, NULL, 0) :
+	    PQexecPrepared(c, "ingest", 1, vals, NULL, NULL, 0);
 	ok = PQresultStatus(r) == PGRES_TUPLES_OK ||
 	    PQresultStatus(r) == PGRES_COMMAND_OK;
 	PQclear(r);
@@ -77,6 +83,8 @@ main(void)
 	FILE		*f = fopen(getenv("BENCH_TEMPLATE"), "r");
 	PGconn		*c = PQconnectdb(getenv("SHOWMOJO_DB"));
 	const char	*mode = getenv("BENCH_SQL");
+	bool		 unnamed = mode != NULL &&
+	    strcmp(mode, "minimal-unnamed") == 0;
 	char		 buf[16384];
 
 	if (f == NULL || fgets(tpl, sizeof(tpl), f) == NULL ||
@@ -88,21 +96,23 @@ main(void)
 	end += 5;
 	end[strcspn(end, "\n")] = '\0';
 	PQclear(PQexec(c, "SET search_path TO showmojo"));
-	PQclear(PQprepare(c, "ingest", mode != NULL &&
-	    strcmp(mode, "minimal") == 0 ? minimal :
-	    "SELECT ingest($1::jsonb, 9000)", 1, NULL));
+	if (!unnamed)
+		PQclear(PQprepare(c, "ingest", mode != NULL &&
+		    strcmp(mode, "minimal") == 0 ? minimal :
+		    "SELECT ingest($1::jsonb, 9000)", 1, NULL));
 	if (FCGX_IsCGI()) {
 		while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)
 			continue;
-		fputs(store(c, getenv("HTTP_X_BENCH_ID"),
+		fputs(store(c, unnamed, getenv("HTTP_X_BENCH_ID"),
 		    getenv("HTTP_X_BENCH_UID")), stdout);
 	} else if (FCGX_Init() == 0 && FCGX_InitRequest(&req, 0, 0) == 0) {
 		while (FCGX_Accept_r(&req) >= 0) {
 			while (FCGX_GetStr(buf, sizeof(buf), req.in) > 0)
 				continue;
-			FCGX_PutS(store(c, FCGX_GetParam("HTTP_X_BENCH_ID",
-			    req.envp), FCGX_GetParam("HTTP_X_BENCH_UID",
-			    req.envp)), req.out);
+			FCGX_PutS(store(c, unnamed,
+			    FCGX_GetParam("HTTP_X_BENCH_ID", req.envp),
+			    FCGX_GetParam("HTTP_X_BENCH_UID", req.envp)),
+			    req.out);
 			FCGX_Finish_r(&req);
 		}
 	}
