@@ -21,10 +21,16 @@
 /* A worker's share of draining between two requests, milliseconds. */
 #define TICK_MS 5.0
 
+/*
+ * An idle worker with entries waiting tries the database again after
+ * these many milliseconds, doubled after each failure up to the most.
+ */
+#define RETRY_FIRST_MS 1000
+#define RETRY_MOST_MS 30000
+
 struct drained {
 	unsigned long	 n[SMW_OUT__MAX];
 	unsigned long	 left;		/* not taken: database failure */
-	bool		 empty;		/* no entry at all was listed */
 };
 
 /* Store one claimed entry; SMW_OK when it may be removed. */
@@ -68,40 +74,35 @@ out:
 }
 
 /*
- * Drain the entries of the spool this process can claim, oldest first,
- * for at most budget_ms (at least one entry; < 0: no limit).  Stops at
- * the first failure that is not the entry's own.
+ * Drain the entries of list l this process can claim, oldest first, for
+ * at most budget_ms (at least one entry; < 0: no limit).  Stops at the
+ * first failure that is not the entry's own.
  */
 static enum smw_err
 drain_some(struct smw_store *store, const struct smw_config *cfg,
-    double budget_ms, struct drained *c)
+    const struct smw_spool_list *l, double budget_ms, struct drained *c)
 {
-	struct smw_spool_list	 l;
 	struct smw_spool_entry	 e;
 	double			 t0 = smw_now_ms();
-	enum smw_err		 err;
+	enum smw_err		 err = SMW_OK;
 	bool			 claimed;
 	int			 i;
 
-	if ((err = smw_spool_list(cfg->spool, &l)) != SMW_OK)
-		return err;
-	c->empty = l.n == 0;
-	for (i = 0; i < l.n; i++) {
+	for (i = 0; i < l->n; i++) {
 		if (budget_ms >= 0 && i > 0 && smw_now_ms() - t0 > budget_ms)
 			break;
-		if ((err = smw_spool_claim(cfg->spool, l.names[i], &e,
+		if ((err = smw_spool_claim(cfg->spool, l->names[i], &e,
 		    &claimed)) != SMW_OK)
 			break;
 		if (!claimed)
 			continue;
-		err = drain_one(&e, l.names[i], store, cfg, c);
+		err = drain_one(&e, l->names[i], store, cfg, c);
 		smw_spool_release(&e);
 		if (err != SMW_OK)
 			break;
 	}
 	if (err != SMW_OK)
-		c->left = (unsigned long)(l.n - i);
-	smw_spool_list_free(&l);
+		c->left = (unsigned long)(l->n - i);
 	return err;
 }
 
@@ -109,10 +110,11 @@ int
 cmd_drain(int argc, char *argv[], struct smw_store *store,
     const struct smw_config *cfg)
 {
-	struct drained	 c;
-	double		 t0 = smw_now_ms(), s;
-	unsigned long	 n;
-	enum smw_err	 err;
+	struct smw_spool_list	 l;
+	struct drained		 c;
+	double			 t0 = smw_now_ms(), s;
+	unsigned long		 n;
+	enum smw_err		 err;
 
 	(void)argc;
 	(void)argv;
@@ -121,7 +123,10 @@ cmd_drain(int argc, char *argv[], struct smw_store *store,
 		return 2;
 	}
 	memset(&c, 0, sizeof(c));
-	err = drain_some(store, cfg, -1, &c);
+	if ((err = smw_spool_list(cfg->spool, &l)) == SMW_OK) {
+		err = drain_some(store, cfg, &l, -1, &c);
+		smw_spool_list_free(&l);
+	}
 	s = (smw_now_ms() - t0) / 1000;
 	n = c.n[SMW_OUT_STORED] + c.n[SMW_OUT_DUPLICATE] +
 	    c.n[SMW_OUT_QUARANTINED];
@@ -133,23 +138,48 @@ cmd_drain(int argc, char *argv[], struct smw_store *store,
 	return err != SMW_OK;
 }
 
-void
-drain_tick(struct smw_store *store, const struct smw_config *cfg)
+int
+drain_tick(struct smw_store *store, const struct smw_config *cfg, bool idle)
 {
-	static struct timespec	 idle;	/* the spool's mtime when empty */
+	static struct timespec	 empty;	/* the spool's mtime when empty */
+	static int		 retry;	/* the wait after the last failure */
+	struct smw_spool_list	 l;
 	struct drained		 c;
 	struct stat		 st;
+	enum smw_err		 err;
 
-	if (cfg->spool == NULL || !smw_store_connected(store) ||
-	    stat(cfg->spool, &st) != 0)
-		return;
-	if (st.st_mtim.tv_sec == idle.tv_sec &&
-	    st.st_mtim.tv_nsec == idle.tv_nsec)
-		return;
+	if (cfg->spool == NULL || stat(cfg->spool, &st) != 0 ||
+	    (st.st_mtim.tv_sec == empty.tv_sec &&
+	    st.st_mtim.tv_nsec == empty.tv_nsec))
+		return -1;
+	if (smw_spool_list(cfg->spool, &l) != SMW_OK)
+		return -1;
+	if (l.n == 0) {
+		smw_spool_list_free(&l);
+		empty = st.st_mtim;
+		return -1;
+	}
 	memset(&c, 0, sizeof(c));
-	(void)drain_some(store, cfg, TICK_MS, &c);
-	if (c.empty)
-		idle = st.st_mtim;
+	if (!smw_store_connected(store) &&
+	    (!idle || smw_store_connect(store) != SMW_OK))
+		err = SMW_EDB;
+	else
+		err = drain_some(store, cfg, &l, TICK_MS, &c);
+	smw_spool_list_free(&l);
+	/* The database did not answer: later, less often while it stays so. */
+	if (err != SMW_OK) {
+		if (idle || retry == 0)
+			retry = retry == 0 ? RETRY_FIRST_MS :
+			    retry < RETRY_MOST_MS / 2 ? retry * 2 :
+			    RETRY_MOST_MS;
+		return retry;
+	}
+	retry = 0;
+	/* Nothing taken: other processes hold the entries; do not spin. */
+	if (c.n[SMW_OUT_STORED] + c.n[SMW_OUT_DUPLICATE] +
+	    c.n[SMW_OUT_QUARANTINED] == 0)
+		return RETRY_FIRST_MS;
+	return 0;
 }
 
 /* Everything "check" reports, from the spool and the database. */

@@ -22,12 +22,17 @@ int cmd_drain(int argc, char *argv[], struct smw_store *,
     const struct smw_config *);
 
 /*
- * Between two FastCGI requests: when the spool holds entries and the
- * database answered the last request, store entries for at most a few
+ * A FastCGI worker's own draining: after a request (idle false) when the
+ * database answered it, and while no request comes (idle true, after the
+ * wait this returned; it connects first), store entries for at most a few
  * milliseconds.  Does nothing (one stat) while the spool is unchanged
- * since it was last found empty.
+ * since it was last found empty.  Returns how long the worker may wait
+ * for a request before it calls again with idle true, in milliseconds:
+ * -1 for as long as it takes (nothing waits, or no spool), 0 when entries
+ * are left, longer while the database does not answer (doubling from one
+ * to 30 seconds).
  */
-void drain_tick(struct smw_store *, const struct smw_config *);
+int drain_tick(struct smw_store *, const struct smw_config *, bool idle);
 
 /*
  * "check" with the arguments after it: none (print the spool, quarantine

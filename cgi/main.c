@@ -79,53 +79,70 @@ stop_signals(sigset_t *wait)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* What ended the wait for a request. */
+enum woke {
+	WOKE_REQUEST,
+	WOKE_IDLE,	/* idle_ms passed without one */
+	WOKE_STOP,	/* a stop signal, or the socket failed */
+	WOKE__MAX
+};
+
 /*
- * Wait until a request may be read, or a stop signal came: true for a
- * request.  The listening socket is non-blocking, so that a worker woken
- * for a connection another worker of the pool took gets EAGAIN from
+ * Wait until a request may be read, a stop signal came, or idle_ms passed
+ * (-1: no limit).  The listening socket is non-blocking, so that a worker
+ * woken for a connection another worker of the pool took gets EAGAIN from
  * libfcgi's accept and comes back here instead of blocking with the stop
  * signals masked.  A connection the web server keeps open between
  * requests (FCGI_KEEP_CONN) is waited on instead of the listening socket:
  * libfcgi reads the next request from it.
  */
-static bool
-wait_request(FCGX_Request *req, const sigset_t *wait)
+static enum woke
+wait_request(FCGX_Request *req, const sigset_t *wait, int idle_ms)
 {
-	fd_set	 in;
-	int	 fd, r;
+	struct timespec	 idle = { idle_ms / 1000, idle_ms % 1000 * 1000000L };
+	fd_set		 in;
+	int		 fd, r;
 
 	while (!stopping) {
 		fd = req->ipcFd >= 0 ? req->ipcFd : FCGI_LISTENSOCK_FILENO;
 		if (fd >= FD_SETSIZE) {
 			smw_log(SMW_LOG_ERR, "FastCGI connection on descriptor "
 			    "%d: too high to wait on", fd);
-			return false;
+			return WOKE_STOP;
 		}
 		FD_ZERO(&in);
 		FD_SET(fd, &in);
-		if (pselect(fd + 1, &in, NULL, NULL, NULL, wait) < 0) {
+		r = pselect(fd + 1, &in, NULL, NULL, idle_ms < 0 ? NULL : &idle,
+		    wait);
+		if (r == 0)
+			return WOKE_IDLE;
+		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			smw_log(SMW_LOG_ERR, "waiting for a request: %s",
 			    strerror(errno));
-			return false;
+			return WOKE_STOP;
 		}
 		if ((r = FCGX_Accept_r(req)) >= 0)
-			return true;
+			return WOKE_REQUEST;
 		if (r != -EAGAIN && r != -EWOULDBLOCK && r != -EINTR) {
 			if (r != -EBADF && r != -EINVAL)
 				smw_log(SMW_LOG_ERR, "accepting a request: %s",
 				    strerror(-r));
-			return false;
+			return WOKE_STOP;
 		}
 	}
-	return false;
+	return WOKE_STOP;
 }
 
 /*
  * Serve FastCGI requests until the listening socket closes or a stop
  * signal arrives: a request in hand is answered first, an idle worker
- * stops at once.
+ * stops at once.  Between requests, and on its own while none comes,
+ * the worker drains the spool (drain_tick()): deliveries spooled in an
+ * outage reach the database once it answers, whether or not more
+ * traffic comes.  A stop signal that arrives while an idle worker tries
+ * the database waits for that try, as for a request in hand.
  */
 static int
 fastcgi(const struct smw_config *cfg, enum smw_err cfg_err)
@@ -134,7 +151,8 @@ fastcgi(const struct smw_config *cfg, enum smw_err cfg_err)
 	struct smw_http		 h;
 	FCGX_Request		 req;
 	sigset_t		 wait;
-	int			 abi, fl;
+	enum woke		 w;
+	int			 abi, fl, idle_ms;
 
 	stop_signals(&wait);
 	if ((fl = fcntl(FCGI_LISTENSOCK_FILENO, F_GETFL)) < 0 ||
@@ -155,12 +173,17 @@ fastcgi(const struct smw_config *cfg, enum smw_err cfg_err)
 	if (cfg_err == SMW_OK && smw_store_connect(&store) != SMW_OK)
 		smw_log(SMW_LOG_WARN, "starting without a database "
 		    "connection; each request tries again");
-	while (wait_request(&req, &wait)) {
-		memset(&h, 0, sizeof(h));
-		h.fcgx = &req;
-		serve(&h, cfg, cfg_err, &store);
-		FCGX_Finish_r(&req);
-		drain_tick(&store, cfg);
+	/* Entries left from before this worker started, too. */
+	idle_ms = cfg_err == SMW_OK ? drain_tick(&store, cfg, false) : -1;
+	while ((w = wait_request(&req, &wait, idle_ms)) != WOKE_STOP) {
+		if (w == WOKE_REQUEST) {
+			memset(&h, 0, sizeof(h));
+			h.fcgx = &req;
+			serve(&h, cfg, cfg_err, &store);
+			FCGX_Finish_r(&req);
+		}
+		if (cfg_err == SMW_OK)
+			idle_ms = drain_tick(&store, cfg, w == WOKE_IDLE);
 	}
 	if (stopping)
 		smw_log(SMW_LOG_INFO, "stop signal: exiting");

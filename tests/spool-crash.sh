@@ -81,6 +81,9 @@ own_cluster_ctl start || bail "cannot start the cluster"
 "$SMW" drain >"$TMPD/drain.out" 2>"$TMPD/drain.err"
 is "$?" 0 "drain succeeds"
 sed 's/^/# /' "$TMPD/drain.out"
+# The worker drains on its own, too: an entry it holds is stored when it
+# leaves the spool.
+wait_spool_empty 120 || echo "# entries left: $(spool_entries)"
 sed -n 's/^200 .*"event_id":"\([0-9]*\)".*/\1/p' "$TMPD/answers" | sort -u >"$TMPD/want"
 is "$(wc -l <"$TMPD/want")" 251 "all 251 deliveries were answered 200 in the end"
 sql "select id from showmojo.events order by 1" | sort -u >"$TMPD/stored"

@@ -47,3 +47,12 @@ get_health() {
 spool_entries() {
 	find "$SHOWMOJO_SPOOL" -name 'e-*' | wc -l
 }
+
+# wait_spool_empty SECONDS: until no entry is left (true) or SECONDS pass.
+wait_spool_empty() {
+	local end=$((SECONDS + $1))
+	while [ "$(spool_entries)" -gt 0 ]; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}

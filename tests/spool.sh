@@ -60,6 +60,9 @@ is "$(get_health | cut -c1-80)" \
 grep -q 'outcome=spooled status=200' "$TMPD/w.log"
 ok $? "the log line says outcome=spooled"
 
+# The workers would drain on their own as well (spool-idle.sh): stopped,
+# so that the counts below are the drain command's.
+stop_pool
 own_cluster_ctl start || bail "cannot start the cluster"
 t0=$(date +%s.%N)
 "$SMW" drain >"$TMPD/drain.out" 2>"$TMPD/drain.err"
@@ -89,7 +92,7 @@ is "$(sql "select count(*) from showmojo.quarantine
 	"$NBAD" "quarantined rows keep their time of arrival and request metadata"
 
 # (d) A second outage; its spool drained by two drains at once while the
-# workers store live deliveries and drain between them.
+# workers store live deliveries and drain between them and on their own.
 NRACE=300
 mkdir "$TMPD/race" "$TMPD/live"
 for i in $(seq "$NRACE"); do
@@ -101,6 +104,7 @@ for i in $(seq "$NRACE"); do
 	printf '{"event":{"id":"live-%d"}}' "$i" >"$TMPD/live/$i.json"
 done
 : >"$TMPD/w.log"
+start_pool 2
 own_cluster_ctl stop || bail "cannot stop the cluster"
 ls "$TMPD"/race/*.json | send_all 4 >"$TMPD/race.answers"
 is "$(grep -c '^200 {"status":"spooled"' "$TMPD/race.answers")" "$NRACE" \
@@ -112,6 +116,7 @@ d1=$!
 d2=$!
 ls "$TMPD"/live/*.json | send_all 2 >"$TMPD/live.answers"
 wait "$d1" "$d2"
+wait_spool_empty 120 || echo "# entries left: $(spool_entries)"
 sed 's/^/# /' "$TMPD/d1.out" "$TMPD/d2.out"
 cat "$TMPD/d1.err" "$TMPD/d2.err" "$TMPD/w.log" |
 	sed -n 's/.* drain entry=\([^ ]*\) .*/\1/p' >"$TMPD/taken"
