@@ -139,7 +139,8 @@ cmd_drain(int argc, char *argv[], struct smw_store *store,
 }
 
 int
-drain_tick(struct smw_store *store, const struct smw_config *cfg, bool idle)
+drain_tick(struct smw_store *store, const struct smw_config *cfg,
+    int idle_fd)
 {
 	static struct timespec	 empty;	/* the spool's mtime when empty */
 	static int		 retry;	/* the wait after the last failure */
@@ -160,15 +161,17 @@ drain_tick(struct smw_store *store, const struct smw_config *cfg, bool idle)
 		return -1;
 	}
 	memset(&c, 0, sizeof(c));
-	if (!smw_store_connected(store) &&
-	    (!idle || smw_store_connect(store) != SMW_OK))
-		err = SMW_EDB;
-	else
+	err = smw_store_connected(store) ? SMW_OK : idle_fd < 0 ? SMW_EDB :
+	    smw_store_connect_yield(store, idle_fd);
+	if (err == SMW_OK)
 		err = drain_some(store, cfg, &l, TICK_MS, &c);
 	smw_spool_list_free(&l);
+	/* A request came while connecting: it goes first. */
+	if (err == SMW_EUNAVAIL)
+		return 0;
 	/* The database did not answer: later, less often while it stays so. */
 	if (err != SMW_OK) {
-		if (idle || retry == 0)
+		if (idle_fd >= 0 || retry == 0)
 			retry = retry == 0 ? RETRY_FIRST_MS :
 			    retry < RETRY_MOST_MS / 2 ? retry * 2 :
 			    RETRY_MOST_MS;

@@ -22,17 +22,18 @@ int cmd_drain(int argc, char *argv[], struct smw_store *,
     const struct smw_config *);
 
 /*
- * A FastCGI worker's own draining: after a request (idle false) when the
- * database answered it, and while no request comes (idle true, after the
- * wait this returned; it connects first), store entries for at most a few
- * milliseconds.  Does nothing (one stat) while the spool is unchanged
- * since it was last found empty.  Returns how long the worker may wait
- * for a request before it calls again with idle true, in milliseconds:
- * -1 for as long as it takes (nothing waits, or no spool), 0 when entries
- * are left, longer while the database does not answer (doubling from one
- * to 30 seconds).
+ * A FastCGI worker's own draining: after a request (idle_fd -1) when the
+ * database answered it, and while no request comes (idle_fd the
+ * descriptor a request would come on, after the wait this returned),
+ * store entries for at most a few milliseconds.  Idle, it connects first,
+ * and gives way as soon as a request comes.  Does nothing (one stat)
+ * while the spool is unchanged since it was last found empty.  Returns
+ * how long the worker may wait for a request before it calls again idle,
+ * in milliseconds: -1 for as long as it takes (nothing waits, or no
+ * spool), 0 when entries are left, longer while the database does not
+ * answer (doubling from one to 30 seconds).
  */
-int drain_tick(struct smw_store *, const struct smw_config *, bool idle);
+int drain_tick(struct smw_store *, const struct smw_config *, int idle_fd);
 
 /*
  * "check" with the arguments after it: none (print the spool, quarantine

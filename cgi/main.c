@@ -79,6 +79,13 @@ stop_signals(sigset_t *wait)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* The descriptor the next request comes on (see wait_request()). */
+static int
+request_fd(const FCGX_Request *req)
+{
+	return req->ipcFd >= 0 ? req->ipcFd : FCGI_LISTENSOCK_FILENO;
+}
+
 /* What ended the wait for a request. */
 enum woke {
 	WOKE_REQUEST,
@@ -104,7 +111,7 @@ wait_request(FCGX_Request *req, const sigset_t *wait, int idle_ms)
 	int		 fd, r;
 
 	while (!stopping) {
-		fd = req->ipcFd >= 0 ? req->ipcFd : FCGI_LISTENSOCK_FILENO;
+		fd = request_fd(req);
 		if (fd >= FD_SETSIZE) {
 			smw_log(SMW_LOG_ERR, "FastCGI connection on descriptor "
 			    "%d: too high to wait on", fd);
@@ -141,8 +148,9 @@ wait_request(FCGX_Request *req, const sigset_t *wait, int idle_ms)
  * stops at once.  Between requests, and on its own while none comes,
  * the worker drains the spool (drain_tick()): deliveries spooled in an
  * outage reach the database once it answers, whether or not more
- * traffic comes.  A stop signal that arrives while an idle worker tries
- * the database waits for that try, as for a request in hand.
+ * traffic comes.  An idle worker's try gives way to a request that
+ * comes meanwhile; a stop signal that arrives during it waits for it, as
+ * for a request in hand.
  */
 static int
 fastcgi(const struct smw_config *cfg, enum smw_err cfg_err)
@@ -174,7 +182,7 @@ fastcgi(const struct smw_config *cfg, enum smw_err cfg_err)
 		smw_log(SMW_LOG_WARN, "starting without a database "
 		    "connection; each request tries again");
 	/* Entries left from before this worker started, too. */
-	idle_ms = cfg_err == SMW_OK ? drain_tick(&store, cfg, false) : -1;
+	idle_ms = cfg_err == SMW_OK ? drain_tick(&store, cfg, -1) : -1;
 	while ((w = wait_request(&req, &wait, idle_ms)) != WOKE_STOP) {
 		if (w == WOKE_REQUEST) {
 			memset(&h, 0, sizeof(h));
@@ -183,7 +191,8 @@ fastcgi(const struct smw_config *cfg, enum smw_err cfg_err)
 			FCGX_Finish_r(&req);
 		}
 		if (cfg_err == SMW_OK)
-			idle_ms = drain_tick(&store, cfg, w == WOKE_IDLE);
+			idle_ms = drain_tick(&store, cfg,
+			    w == WOKE_IDLE ? request_fd(&req) : -1);
 	}
 	if (stopping)
 		smw_log(SMW_LOG_INFO, "stop signal: exiting");

@@ -380,6 +380,62 @@ migrate_notice(void *arg, const PGresult *r)
 	    hint != NULL ? ")" : "");
 }
 
+/* How connect_yielding() ended. */
+enum dial {
+	DIAL_DONE,	/* connected, or failed: see the connection */
+	DIAL_YIELDED,	/* the watched descriptor became readable */
+	DIAL_LATE,	/* the deadline passed */
+	DIAL__MAX
+};
+
+/*
+ * PQconnectdbParams() that gives way: the connection's progress and
+ * descriptor fd are polled together, and the attempt ends as soon as fd
+ * is readable.  *c is NULL only when out of memory.  libpq enforces
+ * connect_timeout only in its blocking call: here it bounds the whole
+ * attempt.
+ */
+static enum dial
+connect_yielding(const char *const *keys, const char *const *vals, int fd,
+    PGconn **c)
+{
+	PostgresPollingStatusType	 st = PGRES_POLLING_WRITING;
+	PQconninfoOption		*opts, *o;
+	struct pollfd			 pfd[2];
+	double				 end, left;
+	unsigned long			 secs = 0;
+
+	if ((*c = PQconnectStartParams(keys, vals, 1)) == NULL ||
+	    PQstatus(*c) == CONNECTION_BAD)
+		return DIAL_DONE;
+	/* The value in force: the user's conninfo may have set it. */
+	if ((opts = PQconninfo(*c)) != NULL) {
+		for (o = opts; o->keyword != NULL; o++)
+			if (strcmp(o->keyword, "connect_timeout") == 0 &&
+			    o->val != NULL)
+				secs = strtoul(o->val, NULL, 10);
+		PQconninfoFree(opts);
+	}
+	end = smw_now_ms() + 1000.0 * (secs > 0 ? secs : 10);
+	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		if ((left = end - smw_now_ms()) <= 0)
+			return DIAL_LATE;
+		/* The socket may change (another host of the conninfo). */
+		pfd[0].fd = PQsocket(*c);
+		pfd[0].events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+		pfd[1].fd = fd;
+		pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, (int)left + 1) < 0 && errno != EINTR)
+			return DIAL_DONE;
+		if (pfd[1].revents != 0)
+			return DIAL_YIELDED;
+		if (pfd[0].revents != 0)
+			st = PQconnectPoll(*c);
+	}
+	return DIAL_DONE;
+}
+
 /*
  * A new connection.  Nothing is set in the session: every statement
  * carries its settings (run()).  The network limits follow
@@ -387,10 +443,11 @@ migrate_notice(void *arg, const PGresult *r)
  * and data left unacknowledged (tcp_user_timeout) all end within about
  * the timeout plus DEADLINE_MARGIN_MS.  The user's conninfo comes after
  * these defaults (so it overrides them), the encoding after it (so it
- * cannot).
+ * cannot).  With yield_fd >= 0 the attempt gives way to that descriptor
+ * (connect_yielding()): SMW_EUNAVAIL, not logged, when it did.
  */
 static enum smw_err
-open_conn(struct smw_store *s)
+open_conn(struct smw_store *s, int yield_fd)
 {
 	unsigned	 t = s->cfg->timeout_ms;
 	char		 ct[16], idle[16], intvl[16], user[16];
@@ -400,6 +457,7 @@ open_conn(struct smw_store *s)
 	    "client_encoding", NULL };
 	const char	*vals[] = { ct, "showmojo-webhook", "1", idle, intvl,
 	    "3", user, s->cfg->db, "UTF8", NULL };
+	enum dial	 d = DIAL_DONE;
 
 	drop(s);
 	if (s->ingest_sql[0] == '\0') {
@@ -413,14 +471,23 @@ open_conn(struct smw_store *s)
 	snprintf(intvl, sizeof(intvl), "%u", t == 0 ? 10 : (t + 2999) / 3000);
 	snprintf(user, sizeof(user), "%u", t == 0 ? 0 :
 	    t + DEADLINE_MARGIN_MS);
-	if ((s->conn = PQconnectdbParams(keys, vals, 1)) == NULL) {
+	if (yield_fd < 0)
+		s->conn = PQconnectdbParams(keys, vals, 1);
+	else
+		d = connect_yielding(keys, vals, yield_fd, &s->conn);
+	if (s->conn == NULL) {
 		snprintf(s->why, sizeof(s->why), "out of memory");
 		smw_log(SMW_LOG_ERR, "database: connect: out of memory");
 		return SMW_EDB;
 	}
-	if (PQstatus(s->conn) != CONNECTION_OK ||
+	if (d == DIAL_YIELDED) {
+		drop(s);
+		return SMW_EUNAVAIL;
+	}
+	if (d == DIAL_LATE || PQstatus(s->conn) != CONNECTION_OK ||
 	    PQsetnonblocking(s->conn, 1) != 0) {
-		(void)failed(s, NULL, NULL, FAULT_RETRY, "connect");
+		(void)failed(s, NULL, d == DIAL_LATE ? "timeout expired" :
+		    NULL, FAULT_RETRY, "connect");
 		drop(s);
 		return SMW_EDB;
 	}
@@ -431,9 +498,15 @@ open_conn(struct smw_store *s)
 enum smw_err
 smw_store_connect(struct smw_store *s)
 {
+	return smw_store_connect_yield(s, -1);
+}
+
+enum smw_err
+smw_store_connect_yield(struct smw_store *s, int fd)
+{
 	if (s->conn != NULL && conn_alive(s->conn))
 		return SMW_OK;
-	return open_conn(s);
+	return open_conn(s, fd);
 }
 
 /* What waiting for the server came to. */
@@ -1013,7 +1086,7 @@ smw_store_migrate(struct smw_store *s, const char *dir, int *applied)
 
 	*applied = 0;
 	s->timeout_ms = 0;
-	if ((err = open_conn(s)) != SMW_OK)
+	if ((err = open_conn(s, -1)) != SMW_OK)
 		goto out;
 	PQsetNoticeReceiver(s->conn, migrate_notice, NULL);
 	enc = PQparameterStatus(s->conn, "server_encoding");

@@ -64,6 +64,15 @@ void smw_store_init(struct smw_store *, const struct smw_config *cfg);
 enum smw_err smw_store_connect(struct smw_store *) SMW_MUSTCHECK;
 
 /*
+ * The same, giving way to descriptor fd (a FastCGI worker's listening
+ * socket or connection while it is idle): the attempt ends as soon as fd
+ * is readable, and SMW_EUNAVAIL, not logged, says so.  fd < 0: as
+ * smw_store_connect().
+ */
+enum smw_err smw_store_connect_yield(struct smw_store *, int fd)
+    SMW_MUSTCHECK;
+
+/*
  * Store one delivery (the body, already checked by the parser) in one
  * transaction.  SMW_OK with *out stored or duplicate; SMW_EINPUT when the
  * database refuses the data itself (reason in store->why); SMW_EDB when a

@@ -6,7 +6,8 @@
 # or a dead router does.  The delivery in flight is answered 500 within
 # SHOWMOJO_TIMEOUT_MS + 5 s, another worker's health check says 503
 # within that too, and once the path is back the next delivery is stored
-# within 2 s.  Prints the measured times.
+# within 2 s.  A worker with a spool that tries the database on its own
+# while idle gives way to a request.  Prints the measured times.
 . "$top_srcdir/tests/lib.sh"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "1..0 # SKIP not root: nftables rules need root"
@@ -130,5 +131,37 @@ is "$(sql "select string_agg(id, ',' order by id) from showmojo.events")" \
 	"1,2,3,4,5" "every event stored once"
 kill -0 "$(cat "$TMPD/a.pid")" && kill -0 "$(cat "$TMPD/b.pid")"
 ok $? "both workers still run"
+
+# With a spool: worker s spools a delivery while the path is lost, then,
+# idle, tries the database on its own.  A request that comes during such
+# a try does not wait for the try to time out (5 s here): the try gives
+# way.  Once the path is back, s stores the spooled delivery unasked.
+mkdir -m 0700 "$TMPD/spool"
+SHOWMOJO_SPOOL="$TMPD/spool" start_worker s
+lose
+fcgi s POST "$(delivery 6)"
+is "$STATUS $(grep -o '"status":"[a-z]*"' "$TMPD/s.resp")" '200 "status":"spooled"' \
+	"path lost, spool on: the delivery is answered 200 spooled"
+trying() {	# the worker's own connection attempt, unanswered
+	ss -tnp state syn-sent "( dport = :$PGPORT )" | grep -q "pid=$(cat "$TMPD/s.pid"),"
+}
+for _ in $(seq 1200); do trying && break; sleep 0.05; done
+trying
+ok $? "idle, the worker tries the database on its own"
+t0=$(now)
+fcgi s GET
+yield=$(ms "$t0")
+echo "# health check during the idle worker's own try: $STATUS after $yield ms"
+is "$STATUS" 503 "a request during that try: 503, the path is lost"
+ok "$(( yield > 7000 ))" \
+	"the try gave way: answered within its own connect timeout + 2 s ($yield ms)"
+heal
+t0=$SECONDS
+while [ -n "$(ls "$TMPD/spool")" ] && [ $((SECONDS - t0)) -lt 90 ]; do
+	sleep 0.2
+done
+echo "# path back: the spool emptied by the idle worker after $((SECONDS - t0)) s"
+is "$(ls "$TMPD/spool" | wc -l)/$(sql "select count(*) from showmojo.events where id = '6'")" \
+	"0/1" "path back, no request: the worker stores the spooled delivery"
 
 done_testing
