@@ -166,9 +166,13 @@ drain_tick(struct smw_store *store, const struct smw_config *cfg,
 	if (err == SMW_OK)
 		err = drain_some(store, cfg, &l, TICK_MS, &c);
 	smw_spool_list_free(&l);
-	/* A request came while connecting: it goes first. */
+	/*
+	 * A request came while connecting: it goes first, and the next try
+	 * keeps to the schedule (another worker may have taken the request:
+	 * no new try at every request that comes).
+	 */
 	if (err == SMW_EUNAVAIL)
-		return 0;
+		return retry > 0 ? retry : RETRY_FIRST_MS;
 	/* The database did not answer: later, less often while it stays so. */
 	if (err != SMW_OK) {
 		if (idle_fd >= 0 || retry == 0)
