@@ -33,6 +33,14 @@ struct drained {
 	unsigned long	 left;		/* not taken: database failure */
 };
 
+/* The entries taken: stored, duplicate or quarantined. */
+static unsigned long
+taken(const struct drained *c)
+{
+	return c->n[SMW_OUT_STORED] + c->n[SMW_OUT_DUPLICATE] +
+	    c->n[SMW_OUT_QUARANTINED];
+}
+
 /* Store one claimed entry; SMW_OK when it may be removed. */
 static enum smw_err
 drain_one(struct smw_spool_entry *e, const char *name,
@@ -128,8 +136,7 @@ cmd_drain(int argc, char *argv[], struct smw_store *store,
 		smw_spool_list_free(&l);
 	}
 	s = (smw_now_ms() - t0) / 1000;
-	n = c.n[SMW_OUT_STORED] + c.n[SMW_OUT_DUPLICATE] +
-	    c.n[SMW_OUT_QUARANTINED];
+	n = taken(&c);
 	printf("drain: %lu stored, %lu duplicate, %lu quarantined, %lu left"
 	    "%s; %.0f deliveries/s\n", c.n[SMW_OUT_STORED],
 	    c.n[SMW_OUT_DUPLICATE], c.n[SMW_OUT_QUARANTINED], c.left,
@@ -183,8 +190,7 @@ drain_tick(struct smw_store *store, const struct smw_config *cfg,
 	}
 	retry = 0;
 	/* Nothing taken: other processes hold the entries; do not spin. */
-	if (c.n[SMW_OUT_STORED] + c.n[SMW_OUT_DUPLICATE] +
-	    c.n[SMW_OUT_QUARANTINED] == 0)
+	if (taken(&c) == 0)
 		return RETRY_FIRST_MS;
 	return 0;
 }
