@@ -16,6 +16,7 @@
 #include "deliver.h"
 #include "drain.h"
 #include "log.h"
+#include "outage.h"
 #include "spool.h"
 
 /* A worker's share of draining between two requests, milliseconds. */
@@ -28,9 +29,28 @@
 #define RETRY_FIRST_MS 1000
 #define RETRY_MOST_MS 30000
 
+/*
+ * A drained delivery that would wait for a lock gives up after this long
+ * (a worker's, the drain command's), and is tried again later: a live
+ * delivery holding the lock goes first.
+ */
+#define TICK_LOCK_MS 25
+#define DRAIN_LOCK_MS 250
+
+/*
+ * An entry that fails for a reason of its own (a lock held, a statement
+ * timeout), not the database's availability, is tried again after 2, 4,
+ * 8, ... seconds, at most an hour apart, and set aside after this many
+ * tries (about two hours in all).
+ */
+#define ENTRY_TRIES_MAX 12
+#define ENTRY_RETRY_MOST_S 3600
+
 struct drained {
 	unsigned long	 n[SMW_OUT__MAX];
-	unsigned long	 left;		/* not taken: database failure */
+	unsigned long	 later;		/* not due, or failed: tried later */
+	unsigned long	 aside;		/* set aside after their last try */
+	bool		 down;		/* stopped: the database unavailable */
 };
 
 /* The entries taken: stored, duplicate or quarantined. */
@@ -41,7 +61,10 @@ taken(const struct drained *c)
 	    c->n[SMW_OUT_QUARANTINED];
 }
 
-/* Store one claimed entry; SMW_OK when it may be removed. */
+/*
+ * Store one claimed entry, as it arrived: its time of arrival and request
+ * metadata go with it.  SMW_OK when it may be removed.
+ */
 static enum smw_err
 drain_one(struct smw_spool_entry *e, const char *name,
     struct smw_store *store, const struct smw_config *cfg,
@@ -56,18 +79,14 @@ drain_one(struct smw_spool_entry *e, const char *name,
 	d.from_spool = true;
 	if ((err = smw_delivery_feed(&d, e->body, e->len)) != SMW_OK)
 		goto out;
+	store->received = e->received;
 	err = smw_delivery_finish(&d, store, cfg, &e->meta);
+	store->received = 0;
 	/* Quarantined in reject mode is as final as stored. */
 	if (err == SMW_EINPUT && d.outcome == SMW_OUT_QUARANTINED)
 		err = SMW_OK;
 	if (err != SMW_OK)
 		goto out;
-	if (d.outcome == SMW_OUT_QUARANTINED &&
-	    smw_store_quarantine_received(store, d.quarantine_id,
-	    e->received) != SMW_OK)
-		smw_log(SMW_LOG_WARN, "drain %s: quarantine row %lld keeps the "
-		    "drain's time, not the time received", name,
-		    d.quarantine_id);
 	if ((err = smw_spool_done(e)) != SMW_OK)
 		goto out;
 	c->n[d.outcome]++;
@@ -82,36 +101,77 @@ out:
 }
 
 /*
- * Drain the entries of list l this process can claim, oldest first, for
- * at most budget_ms (at least one entry; < 0: no limit).  Stops at the
- * first failure that is not the entry's own.
+ * A claimed entry failed, and not for the database's availability:
+ * schedule its next try, or set it aside after its last.
  */
-static enum smw_err
+static void
+failed_entry(const struct smw_config *cfg, struct smw_spool_entry *e,
+    const char *name, const char *why, struct drained *c)
+{
+	char		 reason[640];
+	long long	 wait = 1LL << (e->tries + 1 < 12 ? e->tries + 1 : 12);
+
+	if (e->tries + 1 >= ENTRY_TRIES_MAX) {
+		snprintf(reason, sizeof(reason), "failed %u times, last: %s",
+		    e->tries + 1, why);
+		smw_spool_release(e);
+		smw_spool_set_aside(cfg->spool, name, reason);
+		c->aside++;
+		return;
+	}
+	if (wait > ENTRY_RETRY_MOST_S)
+		wait = ENTRY_RETRY_MOST_S;
+	if (smw_spool_retry(e, (long long)time(NULL) + wait) == SMW_OK)
+		smw_log(SMW_LOG_WARN, "drain later entry=%s try=%u next_s=%lld "
+		    "reason=%s", name, e->tries, wait, why);
+	c->later++;
+}
+
+/*
+ * Drain the entries of list l from *pos on that this process can claim
+ * and that are due, oldest first, for at most budget_ms (at least one
+ * entry; < 0: no limit), with a lock timeout of lock_ms.  An entry that
+ * fails for a reason of its own keeps to its schedule and the others go
+ * on; the database unavailable stops the drain (c->down).  *pos is where
+ * the next call goes on.
+ */
+static void
 drain_some(struct smw_store *store, const struct smw_config *cfg,
-    const struct smw_spool_list *l, double budget_ms, struct drained *c)
+    const struct smw_spool_list *l, int *pos, double budget_ms,
+    unsigned lock_ms, struct drained *c)
 {
 	struct smw_spool_entry	 e;
+	enum smw_claim		 claim;
 	double			 t0 = smw_now_ms();
-	enum smw_err		 err = SMW_OK;
-	bool			 claimed;
 	int			 i;
 
-	for (i = 0; i < l->n; i++) {
-		if (budget_ms >= 0 && i > 0 && smw_now_ms() - t0 > budget_ms)
+	store->lock_ms = lock_ms;
+	for (i = *pos; i < l->n; i++) {
+		if (budget_ms >= 0 && i > *pos && smw_now_ms() - t0 >
+		    budget_ms)
 			break;
-		if ((err = smw_spool_claim(cfg->spool, l->names[i], &e,
-		    &claimed)) != SMW_OK)
+		if (smw_spool_claim(cfg->spool, l->names[i], cfg->max_body,
+		    &e, &claim) != SMW_OK) {
+			c->down = true;		/* the spool itself */
 			break;
-		if (!claimed)
+		}
+		if (claim == SMW_CLAIM_LATER)
+			c->later++;
+		if (claim != SMW_CLAIM_TAKEN)
 			continue;
-		err = drain_one(&e, l->names[i], store, cfg, c);
+		store->unreachable = store->answered = false;
+		if (drain_one(&e, l->names[i], store, cfg, c) != SMW_OK) {
+			if (store->unreachable || !store->answered) {
+				smw_spool_release(&e);
+				c->down = true;
+				break;
+			}
+			failed_entry(cfg, &e, l->names[i], store->why, c);
+		}
 		smw_spool_release(&e);
-		if (err != SMW_OK)
-			break;
 	}
-	if (err != SMW_OK)
-		c->left = (unsigned long)(l->n - i);
-	return err;
+	store->lock_ms = 0;
+	*pos = i;
 }
 
 int
@@ -122,7 +182,7 @@ cmd_drain(int argc, char *argv[], struct smw_store *store,
 	struct drained		 c;
 	double			 t0 = smw_now_ms(), s;
 	unsigned long		 n;
-	enum smw_err		 err;
+	int			 pos = 0;
 
 	(void)argc;
 	(void)argv;
@@ -131,48 +191,95 @@ cmd_drain(int argc, char *argv[], struct smw_store *store,
 		return 2;
 	}
 	memset(&c, 0, sizeof(c));
-	if ((err = smw_spool_list(cfg->spool, &l)) == SMW_OK) {
-		err = drain_some(store, cfg, &l, -1, &c);
+	if (smw_spool_list(cfg->spool, &l) == SMW_OK) {
+		drain_some(store, cfg, &l, &pos, -1, DRAIN_LOCK_MS, &c);
+		if (c.down)
+			c.later += (unsigned long)(l.n - pos);
 		smw_spool_list_free(&l);
-	}
+	} else
+		c.down = true;
+	if (!c.down)
+		smw_outage_end(cfg);
 	s = (smw_now_ms() - t0) / 1000;
 	n = taken(&c);
 	printf("drain: %lu stored, %lu duplicate, %lu quarantined, %lu left"
-	    "%s; %.0f deliveries/s\n", c.n[SMW_OUT_STORED],
-	    c.n[SMW_OUT_DUPLICATE], c.n[SMW_OUT_QUARANTINED], c.left,
-	    err != SMW_OK ? " (stopped: database or spool unavailable)" : "",
-	    s > 0 ? n / s : 0);
-	return err != SMW_OK;
+	    ", %lu set aside%s; %.0f deliveries/s\n", c.n[SMW_OUT_STORED],
+	    c.n[SMW_OUT_DUPLICATE], c.n[SMW_OUT_QUARANTINED], c.later,
+	    c.aside, c.down ? " (stopped: database or spool unavailable)" :
+	    "", s > 0 ? n / s : 0);
+	return c.down;
+}
+
+/* Whether the directory's time st is more than a second before now. */
+static bool
+settled(const struct stat *st)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return now.tv_sec - st->st_mtim.tv_sec > 1;
 }
 
 int
 drain_tick(struct smw_store *store, const struct smw_config *cfg,
     int idle_fd)
 {
-	static struct timespec	 empty;	/* the spool's mtime when empty */
-	static int		 retry;	/* the wait after the last failure */
-	struct smw_spool_list	 l;
-	struct drained		 c;
-	struct stat		 st;
-	enum smw_err		 err;
+	static struct timespec		 empty;	/* mtime when found empty */
+	static struct smw_spool_list	 l;	/* what is left to go through */
+	static int			 pos;
+	static int			 retry;	/* the wait after a failure */
+	static double			 listed;	/* when l was read */
+	struct drained			 c;
+	struct stat			 st;
+	enum smw_err			 err = SMW_OK;
+	double				 t0 = smw_now_ms();
+	int				 fd;
+	bool				 idle = idle_fd >= 0;
 
-	if (cfg->spool == NULL || stat(cfg->spool, &st) != 0 ||
-	    (st.st_mtim.tv_sec == empty.tv_sec &&
-	    st.st_mtim.tv_nsec == empty.tv_nsec))
+	if (cfg->spool == NULL || stat(cfg->spool, &st) != 0)
 		return -1;
-	if (smw_spool_list(cfg->spool, &l) != SMW_OK)
-		return -1;
-	if (l.n == 0) {
+	/* After a request: only when the database answered it. */
+	if (!idle && !store->answered)
+		return retry > 0 ? retry : RETRY_FIRST_MS;
+	if (smw_outage_known(cfg)) {
+		if (!idle)
+			return retry > 0 ? retry : RETRY_FIRST_MS;
+		/* Idle: probe, if no other process does. */
+		if ((fd = smw_outage_probe(cfg)) < 0)
+			return SMW_OUTAGE_PROBE_MS;
+		smw_store_free(store);
+		err = smw_store_connect_yield(store, idle_fd);
+		smw_outage_probed(cfg, fd, err == SMW_OK);
+	}
+	if (err == SMW_OK && pos >= l.n) {
+		if (st.st_mtim.tv_sec == empty.tv_sec &&
+		    st.st_mtim.tv_nsec == empty.tv_nsec)
+			return -1;
+		/* Read the directory again at most every second. */
+		if (l.n > 0 && smw_now_ms() - listed < RETRY_FIRST_MS)
+			return RETRY_FIRST_MS;
+		listed = smw_now_ms();
 		smw_spool_list_free(&l);
-		empty = st.st_mtim;
-		return -1;
+		pos = 0;
+		if (smw_spool_list(cfg->spool, &l) != SMW_OK)
+			return -1;
+		if (l.n == 0) {
+			/* Only a settled time: entries of this tick may follow. */
+			if (settled(&st))
+				empty = st.st_mtim;
+			return settled(&st) ? -1 : RETRY_FIRST_MS;
+		}
 	}
 	memset(&c, 0, sizeof(c));
-	err = smw_store_connected(store) ? SMW_OK : idle_fd < 0 ? SMW_EDB :
-	    smw_store_connect_yield(store, idle_fd);
-	if (err == SMW_OK)
-		err = drain_some(store, cfg, &l, TICK_MS, &c);
-	smw_spool_list_free(&l);
+	if (err == SMW_OK && !smw_store_connected(store))
+		err = idle ? smw_store_connect_yield(store, idle_fd) : SMW_EDB;
+	if (err == SMW_OK) {
+		store->answered = false;
+		drain_some(store, cfg, &l, &pos, TICK_MS, TICK_LOCK_MS, &c);
+		if (c.down)
+			err = SMW_EDB;
+	} else if (err == SMW_EDB && store->unreachable)
+		smw_outage_begin(cfg, store->why, smw_now_ms() - t0);
 	/*
 	 * A request came while connecting: it goes first, and the next try
 	 * keeps to the schedule (another worker may have taken the request:
@@ -182,17 +289,17 @@ drain_tick(struct smw_store *store, const struct smw_config *cfg,
 		return retry > 0 ? retry : RETRY_FIRST_MS;
 	/* The database did not answer: later, less often while it stays so. */
 	if (err != SMW_OK) {
-		if (idle_fd >= 0 || retry == 0)
+		if (idle || retry == 0)
 			retry = retry == 0 ? RETRY_FIRST_MS :
 			    retry < RETRY_MOST_MS / 2 ? retry * 2 :
 			    RETRY_MOST_MS;
 		return retry;
 	}
 	retry = 0;
-	/* Nothing taken: other processes hold the entries; do not spin. */
-	if (taken(&c) == 0)
-		return RETRY_FIRST_MS;
-	return 0;
+	if (pos < l.n)
+		return 0;
+	/* Gone through: again later for entries not due or held elsewhere. */
+	return c.later > 0 || taken(&c) == 0 ? RETRY_FIRST_MS : 0;
 }
 
 /* Everything "check" reports, from the spool and the database. */

@@ -187,6 +187,7 @@ fastcgi(const struct smw_config *cfg, enum smw_err cfg_err)
 		if (w == WOKE_REQUEST) {
 			memset(&h, 0, sizeof(h));
 			h.fcgx = &req;
+			store.answered = false;
 			serve(&h, cfg, cfg_err, &store);
 			FCGX_Finish_r(&req);
 		}

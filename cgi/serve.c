@@ -11,6 +11,7 @@
 #include "deliver.h"
 #include "drain.h"
 #include "log.h"
+#include "outage.h"
 #include "serve.h"
 
 /* Feeds the body reader's chunks into the delivery. */
@@ -29,13 +30,17 @@ static enum smw_err
 health(struct smw_store *store, const struct smw_config *cfg,
     enum smw_err cfg_err, char *body, size_t bodysz)
 {
+	double	 t0 = smw_now_ms();
 	int	 version = 0;
 
 	if (cfg_err != SMW_OK) {
 		snprintf(body, bodysz, "{\"status\":\"misconfigured\"}");
 		return SMW_ECONFIG;
 	}
-	if (smw_store_version(store, &version) != SMW_OK) {
+	if (smw_outage_holds(store, cfg) ||
+	    smw_store_version(store, &version) != SMW_OK) {
+		if (store->unreachable)
+			smw_outage_begin(cfg, store->why, smw_now_ms() - t0);
 		snprintf(body, bodysz, "{\"status\":\"database unavailable\"}");
 		drain_health(cfg, false, body, bodysz);
 		return SMW_EUNAVAIL;

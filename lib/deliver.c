@@ -10,6 +10,7 @@
 
 #include "deliver.h"
 #include "log.h"
+#include "outage.h"
 #include "spool.h"
 
 const char *const smw_outcome_names[SMW_OUT__MAX] = {
@@ -114,11 +115,26 @@ enum smw_err
 smw_delivery_finish(struct smw_delivery *d, struct smw_store *s,
     const struct smw_config *cfg, const struct smw_request_meta *meta)
 {
+	bool		 spool = cfg->spool != NULL && meta != NULL &&
+	    !d->from_spool;
+	double		 t0 = smw_now_ms();
 	enum smw_err	 err;
 
-	err = finish(d, s, cfg, meta);
-	if (err != SMW_EDB || cfg->spool == NULL || meta == NULL ||
-	    d->from_spool)
+	/*
+	 * In a known outage, the delivery is spooled without waiting on the
+	 * network, unless this process's probe finds the database back.
+	 */
+	if (spool && smw_outage_holds(s, cfg)) {
+		snprintf(d->why, sizeof(d->why), "database unreachable "
+		    "(outage known, probing)");
+		err = SMW_EDB;
+	} else {
+		s->unreachable = false;
+		err = finish(d, s, cfg, meta);
+		if (err == SMW_EDB && s->unreachable)
+			smw_outage_begin(cfg, s->why, smw_now_ms() - t0);
+	}
+	if (err != SMW_EDB || !spool)
 		return err;
 	if (smw_spool_put(cfg, d->body.data, d->body.len, meta) != SMW_OK)
 		return err;

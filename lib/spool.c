@@ -20,9 +20,17 @@
 #include "log.h"
 #include "spool.h"
 
-#define FORMAT_LINE	"showmojo-spool 1\n"
-/* Largest entry read: the largest body and its header. */
-#define ENTRY_MAX	(1024ULL * 1024 * 1024 + 16 * SMW_SPOOL_META_MAX)
+/*
+ * Format 2 has the entry's retry schedule on its second line, of fixed
+ * width so that it is rewritten in place, outside the checksum.  Format 1
+ * (no schedule) is still read.
+ */
+#define FORMAT_LINE	"showmojo-spool 2\n"
+#define FORMAT_LINE_1	"showmojo-spool 1\n"
+#define SCHEDULE_FMT	"tries %02u next %010lld\n"
+#define SCHEDULE_LEN	25
+/* The most a header takes beyond the body. */
+#define HEADER_MAX	(16 * SMW_SPOOL_META_MAX)
 /* A temporary file no process holds and untouched this long is debris. */
 #define TMP_STALE_S	60
 
@@ -45,6 +53,18 @@ fnv1a(uint64_t h, const void *p, size_t len)
 }
 #define FNV_START 0xcbf29ce484222325ULL
 
+/* The checksum of a header of len bytes, its schedule line left out. */
+static uint64_t
+header_sum(const char *h, size_t len)
+{
+	size_t	 skip = strlen(FORMAT_LINE);
+
+	if (len < skip || memcmp(h, FORMAT_LINE, skip) != 0)
+		return fnv1a(FNV_START, h, len);	/* format 1 */
+	return fnv1a(fnv1a(FNV_START, h, skip), h + skip + SCHEDULE_LEN,
+	    len - skip - SCHEDULE_LEN);
+}
+
 static const char **
 meta_field(struct smw_request_meta *m, int i)
 {
@@ -65,8 +85,9 @@ header(struct smw_buf *b, const struct timespec *now,
 	size_t			 n;
 	enum smw_err		 err;
 
-	snprintf(line, sizeof(line), FORMAT_LINE "received %lld.%06ld\n",
-	    (long long)now->tv_sec, now->tv_nsec / 1000);
+	snprintf(line, sizeof(line), FORMAT_LINE SCHEDULE_FMT
+	    "received %lld.%06ld\n", 0u, 0LL, (long long)now->tv_sec,
+	    now->tv_nsec / 1000);
 	err = smw_buf_append(b, line, strlen(line));
 	for (int i = 0; i < 4 && err == SMW_OK; i++) {
 		v = *meta_field(&copy, i);
@@ -84,10 +105,9 @@ header(struct smw_buf *b, const struct timespec *now,
 	if (err != SMW_OK ||
 	    (err = smw_buf_append(b, line, strlen(line))) != SMW_OK)
 		return err;
-	/* The checksum covers the header above and the body. */
+	/* The checksum covers the header above but the schedule, and the body. */
 	snprintf(line, sizeof(line), "checksum %016llx\n",
-	    (unsigned long long)fnv1a(fnv1a(FNV_START, b->data, b->len),
-	    body, len));
+	    (unsigned long long)fnv1a(header_sum(b->data, b->len), body, len));
 	return smw_buf_append(b, line, strlen(line));
 }
 
@@ -258,7 +278,10 @@ smw_spool_list(const char *dir, struct smw_spool_list *l)
 		free(names[i]);
 	}
 	free(names);
-	return l->n == n ? SMW_OK : SMW_ENOMEM;
+	if (l->n == n)
+		return SMW_OK;
+	smw_spool_list_free(l);
+	return SMW_ENOMEM;
 }
 
 void
@@ -295,10 +318,14 @@ parse(struct smw_spool_entry *e)
 	unsigned long long	 n, sum;
 	size_t			 hdr_len;
 
-	if ((size_t)(end - p) < strlen(FORMAT_LINE) ||
-	    memcmp(p, FORMAT_LINE, strlen(FORMAT_LINE)) != 0)
+	if ((size_t)(end - p) >= strlen(FORMAT_LINE) + SCHEDULE_LEN &&
+	    memcmp(p, FORMAT_LINE, strlen(FORMAT_LINE)) == 0)
+		p += strlen(FORMAT_LINE) + SCHEDULE_LEN;
+	else if ((size_t)(end - p) >= strlen(FORMAT_LINE_1) &&
+	    memcmp(p, FORMAT_LINE_1, strlen(FORMAT_LINE_1)) == 0)
+		p += strlen(FORMAT_LINE_1);
+	else
 		return false;
-	p += strlen(FORMAT_LINE);
 	if ((v = field(&p, end, "received")) == NULL)
 		return false;
 	e->received = strtod(v, &num_end);
@@ -339,56 +366,107 @@ parse(struct smw_spool_entry *e)
 		return false;
 	e->body = num_end + 1;
 	e->len = (size_t)n;
-	return sum == fnv1a(fnv1a(FNV_START, e->file.data, hdr_len), e->body,
+	return sum == fnv1a(header_sum(e->file.data, hdr_len), e->body,
 	    e->len);
 }
 
-/* Rename a damaged entry out of the drain's way, for the operator. */
-static void
-set_aside(const char *dir, const char *name, const char *path)
+void
+smw_spool_set_aside(const char *dir, const char *name, const char *why)
 {
-	char	 bad[4096];
+	char	 path[4096], bad[4096];
 
-	snprintf(bad, sizeof(bad), "%s/bad-%s", dir, name);
-	if (rename(path, bad) != 0)
-		smw_log(SMW_LOG_ERR, "spool %s: %s is damaged and could not "
-		    "be set aside: %s", dir, name, strerror(errno));
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    sizeof(path) || (size_t)snprintf(bad, sizeof(bad), "%s/bad-%s",
+	    dir, name) >= sizeof(bad))
+		smw_log(SMW_LOG_ERR, "spool %s: %s (%s): name too long to set "
+		    "aside", dir, name, why);
+	else if (rename(path, bad) != 0)
+		smw_log(SMW_LOG_ERR, "spool %s: %s (%s) could not be set "
+		    "aside: %s", dir, name, why, strerror(errno));
 	else
-		smw_log(SMW_LOG_ERR, "spool %s: %s is damaged (checksum or "
-		    "format): set aside as bad-%s", dir, name, name);
+		smw_log(SMW_LOG_ERR, "spool %s: %s set aside as bad-%s: %s",
+		    dir, name, name, why);
+}
+
+/* The schedule of the entry open on fd; false when it has none. */
+static bool
+schedule(int fd, unsigned *tries, long long *next)
+{
+	char	 h[64];
+	ssize_t	 n;
+	size_t	 skip = strlen(FORMAT_LINE);
+
+	if ((n = pread(fd, h, sizeof(h) - 1, 0)) < (ssize_t)(skip +
+	    SCHEDULE_LEN) || memcmp(h, FORMAT_LINE, skip) != 0)
+		return false;
+	h[n] = '\0';
+	return sscanf(h + skip, "tries %u next %lld\n", tries, next) == 2;
 }
 
 enum smw_err
-smw_spool_claim(const char *dir, const char *name,
-    struct smw_spool_entry *e, bool *claimed)
+smw_spool_claim(const char *dir, const char *name, size_t max_body,
+    struct smw_spool_entry *e, enum smw_claim *claim)
 {
 	struct stat	 st;
-	char		 chunk[65536];
+	char		 chunk[65536], why[128];
+	long long	 next;
 	ssize_t		 n;
-	enum smw_err	 err = SMW_ESYS;
+	enum smw_err	 err = SMW_OK;
 
-	*claimed = false;
+	*claim = SMW_CLAIM_NONE;
 	memset(e, 0, sizeof(*e));
-	smw_buf_init(&e->file, ENTRY_MAX);
-	snprintf(e->path, sizeof(e->path), "%s/%s", dir, name);
-	if ((e->fd = open(e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+	smw_buf_init(&e->file, max_body + HEADER_MAX);
+	if ((size_t)snprintf(e->path, sizeof(e->path), "%s/%s", dir, name) >=
+	    sizeof(e->path)) {
+		e->fd = -1;
+		smw_spool_set_aside(dir, name, "name too long");
+		return SMW_OK;
+	}
+	/* Never blocks: no symbolic link, and a FIFO opens at once. */
+	if ((e->fd = open(e->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0) {
 		if (errno == ENOENT)	/* taken and finished meanwhile */
 			return SMW_OK;
-		goto fail;
+		snprintf(why, sizeof(why), "cannot be opened: %s",
+		    strerror(errno));
+		goto aside;
 	}
 	if (flock(e->fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK)
-			goto fail;
+		if (errno != EWOULDBLOCK) {
+			snprintf(why, sizeof(why), "cannot be locked: %s",
+			    strerror(errno));
+			goto aside;
+		}
 		smw_spool_release(e);	/* another process has it */
 		return SMW_OK;
 	}
-	if (fstat(e->fd, &st) != 0)
+	if (fstat(e->fd, &st) != 0) {
+		err = SMW_ESYS;
 		goto fail;
+	}
 	if (st.st_nlink == 0) {		/* done between open and lock */
 		smw_spool_release(e);
 		return SMW_OK;
 	}
-	err = SMW_OK;
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, sizeof(why), "not a regular file");
+		goto aside;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(why, sizeof(why), "owned by uid %lu, not by this "
+		    "program's user", (unsigned long)st.st_uid);
+		goto aside;
+	}
+	if ((unsigned long long)st.st_size > max_body + HEADER_MAX) {
+		snprintf(why, sizeof(why), "%lld bytes, more than a body of "
+		    "SHOWMOJO_MAX_BODY and its header", (long long)st.st_size);
+		goto aside;
+	}
+	if (schedule(e->fd, &e->tries, &next) && next > time(NULL)) {
+		smw_spool_release(e);
+		*claim = SMW_CLAIM_LATER;
+		return SMW_OK;
+	}
 	while ((n = read(e->fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -405,16 +483,46 @@ smw_spool_claim(const char *dir, const char *name,
 		return err;
 	}
 	if (err == SMW_ETOOBIG || !parse(e)) {
-		set_aside(dir, name, e->path);
-		smw_spool_release(e);
-		return SMW_OK;
+		snprintf(why, sizeof(why), "damaged (format, length or "
+		    "checksum)");
+		goto aside;
 	}
-	*claimed = true;
+	*claim = SMW_CLAIM_TAKEN;
+	return SMW_OK;
+aside:
+	smw_spool_set_aside(dir, name, why);
+	smw_spool_release(e);
 	return SMW_OK;
 fail:
 	smw_log(SMW_LOG_ERR, "spool: %s: %s", e->path, strerror(errno));
 	smw_spool_release(e);
-	return SMW_ESYS;
+	return err;
+}
+
+enum smw_err
+smw_spool_retry(struct smw_spool_entry *e, long long next)
+{
+	char	 line[SCHEDULE_LEN + 1];
+	int	 fd;
+
+	e->tries++;
+	snprintf(line, sizeof(line), SCHEDULE_FMT, e->tries > 99 ? 99 :
+	    e->tries, next);
+	/* The claim's descriptor is read-only: write through a new one. */
+	if (e->file.len < strlen(FORMAT_LINE) + SCHEDULE_LEN ||
+	    memcmp(e->file.data, FORMAT_LINE, strlen(FORMAT_LINE)) != 0)
+		return SMW_OK;		/* format 1: no schedule kept */
+	if ((fd = open(e->path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0 || pwrite(fd, line, SCHEDULE_LEN,
+	    (off_t)strlen(FORMAT_LINE)) != SCHEDULE_LEN) {
+		smw_log(SMW_LOG_ERR, "spool: %s: keeping its retry schedule: "
+		    "%s", e->path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return SMW_ESYS;
+	}
+	close(fd);
+	return SMW_OK;
 }
 
 enum smw_err

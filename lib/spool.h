@@ -3,8 +3,9 @@
  * The spool (SHOWMOJO_SPOOL): deliveries the database could not take,
  * kept durably on the web host's disk until a drain stores them.  One file
  * per delivery, "e-<received>-<pid>-<seq>": a short header (format
- * version, time received, request metadata, body length, an FNV-1a
- * checksum) and the body.  An entry is written under a temporary name
+ * version; the entry's retry schedule, rewritten in place; time received,
+ * request metadata, body length, an FNV-1a checksum of all of it but the
+ * schedule) and the body.  An entry is written under a temporary name
  * ("tmp-…", created with O_EXCL and locked while written), fsync'd,
  * renamed into place and the directory fsync'd, so an entry name always
  * holds a complete entry.  Whoever processes an entry holds flock() on it
@@ -29,6 +30,7 @@ struct smw_spool_entry {
 	char			 path[4096];
 	int			 fd;		/* holds the claim; -1: none */
 	double			 received;	/* Unix time, seconds */
+	unsigned		 tries;		/* failed tries so far */
 	char			 meta_text[4][SMW_SPOOL_META_MAX];
 	struct smw_request_meta	 meta;		/* points into meta_text */
 	struct smw_buf		 file;		/* the whole entry */
@@ -72,14 +74,39 @@ enum smw_err smw_spool_list(const char *dir, struct smw_spool_list *l)
 /* Release a list; accepts NULL, may be called twice. */
 void smw_spool_list_free(struct smw_spool_list *);
 
+/* What came of a claim. */
+enum smw_claim {
+	SMW_CLAIM_NONE,		/* taken by another process, or set aside */
+	SMW_CLAIM_TAKEN,	/* read and checked: e holds it */
+	SMW_CLAIM_LATER,	/* its next try is not due yet */
+	SMW_CLAIM__MAX
+};
+
 /*
  * Claim entry name of dir and read it into e (pair with
- * smw_spool_release).  *claimed is false when another process holds it or
- * has already removed it, or when it is damaged: a damaged entry is
- * renamed "bad-…" and logged, never taken.  SMW_ESYS, SMW_ENOMEM.
+ * smw_spool_release), unless its retry schedule says later.  Opening
+ * never blocks.  An entry that cannot be opened, is not a regular file,
+ * is not owned by the program's user, is larger than a body of max_body
+ * and its header, or fails its check is set aside ("bad-…", logged),
+ * never taken.  SMW_ESYS, SMW_ENOMEM.
  */
 enum smw_err smw_spool_claim(const char *dir, const char *name,
-    struct smw_spool_entry *e, bool *claimed) SMW_MUSTCHECK;
+    size_t max_body, struct smw_spool_entry *e, enum smw_claim *)
+    SMW_MUSTCHECK;
+
+/*
+ * The claimed entry failed for a reason of its own: count the try and
+ * keep its next one at next (Unix time, seconds) in the entry.  SMW_ESYS
+ * (logged).
+ */
+enum smw_err smw_spool_retry(struct smw_spool_entry *, long long next)
+    SMW_MUSTCHECK;
+
+/*
+ * Rename dir/name to "bad-name", out of the drain's way, for the
+ * operator; one log line names it and why.
+ */
+void smw_spool_set_aside(const char *dir, const char *name, const char *why);
 
 /*
  * The claimed entry is in the database: remove it.  SMW_ESYS (logged)

@@ -42,20 +42,37 @@ static const char sql_settings[] =
  */
 static const char sql_settings_call[] =
     "SELECT set_config('statement_timeout', $1, true)";
+/* The same for a delivery from the spool: when it arrived (sql/020). */
+static const char sql_settings_call_at[] =
+    "SELECT set_config('statement_timeout', $1, true),"
+    " set_config('showmojo.received_at', $2, true)";
 static const char sql_rollback[] = "ROLLBACK";
 static const char sql_ingest[] =
     "SELECT %s.ingest($1::jsonb, $2::integer)";
+/*
+ * $8 is when a delivery from the spool arrived (Unix seconds), NULL for a
+ * live one.  A body already there keeps its first arrival; a live one
+ * that comes again is due for replay again, one from the spool (which
+ * arrived before whatever replay happened since) leaves that alone.
+ */
 static const char sql_quarantine[] =
     "INSERT INTO quarantine AS q (reason, body, event_id, remote_addr,"
-    " content_type, user_agent, request_uri)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    " content_type, user_agent, request_uri, received_at, last_received_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7,"
+    "  coalesce(to_timestamp($8::float8), now()),"
+    "  coalesce(to_timestamp($8::float8), now()))"
     " ON CONFLICT (body_sha256) WHERE erased_at IS NULL DO UPDATE SET"
-    " deliveries = q.deliveries + 1, last_received_at = now(),"
+    " deliveries = q.deliveries + 1,"
+    " received_at = least(q.received_at, excluded.received_at),"
+    " last_received_at = greatest(q.last_received_at,"
+    "  excluded.last_received_at),"
     " reason = excluded.reason, event_id = excluded.event_id,"
     " remote_addr = excluded.remote_addr,"
     " content_type = excluded.content_type,"
     " user_agent = excluded.user_agent, request_uri = excluded.request_uri,"
-    " replayed_at = NULL, replay_result = NULL"
+    " replayed_at = CASE WHEN $8 IS NULL THEN NULL ELSE q.replayed_at END,"
+    " replay_result = CASE WHEN $8 IS NULL THEN NULL"
+    "  ELSE q.replay_result END"
     " RETURNING id";
 static const char sql_quarantine_next[] =
     "SELECT id::text AS qid, body FROM quarantine"
@@ -97,11 +114,8 @@ static const char sql_prune_quarantine[] =
 static const char sql_figures[] =
     "SELECT (SELECT count(*) FROM quarantine WHERE replayed_at IS NULL),"
     " (SELECT coalesce(extract(epoch FROM max(received_at)), 0) FROM events),"
-    " (SELECT coalesce(extract(epoch FROM max(received_at)), 0)"
+    " (SELECT coalesce(extract(epoch FROM max(last_received_at)), 0)"
     "  FROM quarantine)";
-static const char sql_quarantine_received[] =
-    "UPDATE quarantine SET received_at = to_timestamp($2::float8)"
-    " WHERE id = $1::bigint";
 static const char sql_prune_record[] =
     "SELECT coalesce(prune_record($1::integer, $2::integer, $3::integer,"
     " $4::integer), 0)";
@@ -130,7 +144,6 @@ enum stmt {
 	STMT_PRUNE_QUARANTINE,
 	STMT_PRUNE_RECORD,
 	STMT_FIGURES,
-	STMT_QUARANTINE_RECEIVED,
 	STMT__MAX
 };
 
@@ -143,7 +156,7 @@ static const struct {
 	const char	*what;
 } stmts[STMT__MAX] = {
 	[STMT_INGEST] = { NULL, 2, PGRES_TUPLES_OK, 1, "store event" },
-	[STMT_QUARANTINE] = { sql_quarantine, 7, PGRES_TUPLES_OK, 1,
+	[STMT_QUARANTINE] = { sql_quarantine, 8, PGRES_TUPLES_OK, 1,
 	    "quarantine" },
 	[STMT_VERSION] = { sql_version, 0, PGRES_TUPLES_OK, 1,
 	    "schema version" },
@@ -169,8 +182,6 @@ static const struct {
 	[STMT_PRUNE_RECORD] = { sql_prune_record, 4, PGRES_TUPLES_OK, 1,
 	    "prune" },
 	[STMT_FIGURES] = { sql_figures, 0, PGRES_TUPLES_OK, 1, "figures" },
-	[STMT_QUARANTINE_RECEIVED] = { sql_quarantine_received, 2,
-	    PGRES_COMMAND_OK, -1, "quarantine" },
 };
 
 /* One statement to run: which, and its parameters as for PQexecParams. */
@@ -200,11 +211,13 @@ enum fault {
 };
 
 /*
- * Past the server's own timeout (SHOWMOJO_TIMEOUT_MS), how long the
- * client waits more for an answer before it gives the connection up: a
- * silent network loss must end the request, too.
+ * Past the end of a call's SHOWMOJO_TIMEOUT_MS (the server's statement
+ * timeout ends the statement by then), how long the client waits more for
+ * an answer before it gives the connection up: a silent network loss must
+ * end the request, too.  A delivery, connection included, is answered
+ * within SHOWMOJO_TIMEOUT_MS and this margin.
  */
-#define DEADLINE_MARGIN_MS 2000
+#define ANSWER_MARGIN_MS 500
 
 /* Largest migration file read. */
 #define SQL_FILE_MAX (4 * 1024 * 1024)
@@ -380,7 +393,7 @@ migrate_notice(void *arg, const PGresult *r)
 	    hint != NULL ? ")" : "");
 }
 
-/* How connect_yielding() ended. */
+/* How an attempt to connect ended. */
 enum dial {
 	DIAL_DONE,	/* connected, or failed: see the connection */
 	DIAL_YIELDED,	/* the watched descriptor became readable */
@@ -389,41 +402,27 @@ enum dial {
 };
 
 /*
- * PQconnectdbParams() that gives way: the connection's progress and
- * descriptor fd are polled together, and the attempt ends as soon as fd
- * is readable.  *c is NULL only when out of memory.  libpq enforces
- * connect_timeout only in its blocking call: here it bounds the whole
- * attempt.
+ * Drive a connection started with PQconnectStartParams() until it is made
+ * or fails, end passes (smw_now_ms() time), or descriptor fd (-1: none)
+ * is readable.  libpq enforces connect_timeout only in its blocking call;
+ * here end bounds the attempt.
  */
 static enum dial
-connect_yielding(const char *const *keys, const char *const *vals, int fd,
-    PGconn **c)
+dial_one(PGconn *c, int fd, double end)
 {
 	PostgresPollingStatusType	 st = PGRES_POLLING_WRITING;
-	PQconninfoOption		*opts, *o;
 	struct pollfd			 pfd[2];
-	double				 end, left;
-	unsigned long			 secs = 0;
+	double				 left;
 
-	if ((*c = PQconnectStartParams(keys, vals, 1)) == NULL ||
-	    PQstatus(*c) == CONNECTION_BAD)
+	if (PQstatus(c) == CONNECTION_BAD)
 		return DIAL_DONE;
-	/* The value in force: the user's conninfo may have set it. */
-	if ((opts = PQconninfo(*c)) != NULL) {
-		for (o = opts; o->keyword != NULL; o++)
-			if (strcmp(o->keyword, "connect_timeout") == 0 &&
-			    o->val != NULL)
-				secs = strtoul(o->val, NULL, 10);
-		PQconninfoFree(opts);
-	}
-	end = smw_now_ms() + 1000.0 * (secs > 0 ? secs : 10);
 	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
 		if ((left = end - smw_now_ms()) <= 0)
 			return DIAL_LATE;
-		/* The socket may change (another host of the conninfo). */
-		pfd[0].fd = PQsocket(*c);
+		/* The socket may change (a second address of one host). */
+		pfd[0].fd = PQsocket(c);
 		pfd[0].events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
-		pfd[1].fd = fd;
+		pfd[1].fd = fd;		/* poll() skips a negative one */
 		pfd[1].events = POLLIN;
 		pfd[0].revents = pfd[1].revents = 0;
 		if (poll(pfd, 2, (int)left + 1) < 0 && errno != EINTR)
@@ -431,23 +430,159 @@ connect_yielding(const char *const *keys, const char *const *vals, int fd,
 		if (pfd[1].revents != 0)
 			return DIAL_YIELDED;
 		if (pfd[0].revents != 0)
-			st = PQconnectPoll(*c);
+			st = PQconnectPoll(c);
 	}
 	return DIAL_DONE;
 }
 
+/* The n-th entry (from 0) of a comma-separated list into dst; "" past it. */
+static void
+list_item(char *dst, size_t dstsz, const char *list, int n)
+{
+	const char	*p = list, *comma;
+	size_t		 len;
+
+	dst[0] = '\0';
+	for (; p != NULL && n > 0; n--)
+		p = (comma = strchr(p, ',')) != NULL ? comma + 1 : NULL;
+	if (p == NULL)
+		return;
+	len = (comma = strchr(p, ',')) != NULL ? (size_t)(comma - p) :
+	    strlen(p);
+	if (len < dstsz) {
+		memcpy(dst, p, len);
+		dst[len] = '\0';
+	}
+}
+
+/* The hosts of a started connection, and its connect_timeout. */
+struct targets {
+	char		 host[1024], hostaddr[1024], port[256];
+	int		 n;		/* hosts in the lists */
+	unsigned long	 timeout_s;	/* connect_timeout; 0: none */
+	bool		 fits;		/* every entry is named and fits */
+};
+
+static void
+targets(PGconn *c, struct targets *t)
+{
+	PQconninfoOption	*opts, *o;
+	char			*dst;
+	size_t			 sz;
+	char			 item[256];
+
+	memset(t, 0, sizeof(*t));
+	t->fits = true;
+	if ((opts = PQconninfo(c)) == NULL) {
+		t->fits = false;
+		return;
+	}
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL)
+			continue;
+		if (strcmp(o->keyword, "connect_timeout") == 0) {
+			t->timeout_s = strtoul(o->val, NULL, 10);
+			continue;
+		}
+		dst = strcmp(o->keyword, "host") == 0 ? t->host :
+		    strcmp(o->keyword, "hostaddr") == 0 ? t->hostaddr :
+		    strcmp(o->keyword, "port") == 0 ? t->port : NULL;
+		sz = dst == t->port ? sizeof(t->port) : sizeof(t->host);
+		if (dst == NULL)
+			continue;
+		if (strlen(o->val) >= sz)
+			t->fits = false;
+		else
+			memcpy(dst, o->val, strlen(o->val) + 1);
+	}
+	PQconninfoFree(opts);
+	t->n = 1;
+	for (const char *p = t->hostaddr[0] ? t->hostaddr : t->host;
+	    (p = strchr(p, ',')) != NULL; p++)
+		t->n++;
+	for (int i = 0; i < t->n; i++) {
+		list_item(item, sizeof(item), t->hostaddr[0] ? t->hostaddr :
+		    t->host, i);
+		if (item[0] == '\0')
+			t->fits = false;	/* the default: cannot be named */
+	}
+}
+
+/* Longest list of connection keywords that open_conn() passes. */
+#define DIAL_KEYS 16
+
 /*
- * A new connection.  Nothing is set in the session: every statement
- * carries its settings (run()).  The network limits follow
- * SHOWMOJO_TIMEOUT_MS: connecting, keepalive probes of an idle connection
- * and data left unacknowledged (tcp_user_timeout) all end within about
- * the timeout plus DEADLINE_MARGIN_MS.  The user's conninfo comes after
- * these defaults (so it overrides them), the encoding after it (so it
- * cannot).  With yield_fd >= 0 the attempt gives way to that descriptor
- * (connect_yielding()): SMW_EUNAVAIL, not logged, when it did.
+ * Connect within end, giving way to descriptor fd (-1: none).  Several
+ * hosts in the connection string are tried one at a time, each with an
+ * equal share of the time left, so that a host that never answers cannot
+ * take the others' turn and the whole attempt ends by end: libpq would
+ * give each host connect_timeout, and only in its blocking call.  *c is
+ * NULL only when out of memory; otherwise it is the last host's attempt.
+ */
+static enum dial
+dial(const char *const *keys, const char *const *vals, int fd, double end,
+    PGconn **c)
+{
+	const char	*k[DIAL_KEYS + 4], *v[DIAL_KEYS + 4];
+	char		 host[256], addr[256], port[64];
+	struct targets	 t;
+	enum dial	 d = DIAL_DONE;
+	double		 now, share;
+	int		 nk = 0;
+
+	if ((*c = PQconnectStartParams(keys, vals, 1)) == NULL)
+		return DIAL_DONE;
+	targets(*c, &t);
+	if (t.timeout_s > 0 && smw_now_ms() + 1000.0 * t.timeout_s < end)
+		end = smw_now_ms() + 1000.0 * t.timeout_s;
+	if (t.n <= 1 || !t.fits || PQstatus(*c) == CONNECTION_BAD)
+		return dial_one(*c, fd, end);
+	PQfinish(*c);
+	*c = NULL;
+	/* The caller's keywords but the last (the encoding), then the host. */
+	while (keys[nk] != NULL && nk < DIAL_KEYS) {
+		k[nk] = keys[nk];
+		v[nk] = vals[nk];
+		nk++;
+	}
+	k[nk - 1] = "host", v[nk - 1] = host;
+	k[nk] = "hostaddr", v[nk] = addr;
+	k[nk + 1] = "port", v[nk + 1] = port;
+	k[nk + 2] = keys[nk - 1], v[nk + 2] = vals[nk - 1];
+	k[nk + 3] = NULL, v[nk + 3] = NULL;
+	for (int i = 0; i < t.n; i++) {
+		list_item(host, sizeof(host), t.host, t.host[0] &&
+		    strchr(t.host, ',') ? i : 0);
+		list_item(addr, sizeof(addr), t.hostaddr, t.hostaddr[0] &&
+		    strchr(t.hostaddr, ',') ? i : 0);
+		list_item(port, sizeof(port), t.port, t.port[0] &&
+		    strchr(t.port, ',') ? i : 0);
+		if (*c != NULL)
+			PQfinish(*c);
+		if ((*c = PQconnectStartParams(k, v, 1)) == NULL)
+			return DIAL_DONE;
+		now = smw_now_ms();
+		share = (end - now) / (t.n - i);
+		d = dial_one(*c, fd, now + share);
+		if (d == DIAL_YIELDED || (d == DIAL_DONE &&
+		    PQstatus(*c) == CONNECTION_OK))
+			return d;
+	}
+	return d;
+}
+
+/*
+ * A new connection, made by end (smw_now_ms() time).  Nothing is set in
+ * the session: every statement carries its settings (run()).  The network
+ * limits follow SHOWMOJO_TIMEOUT_MS: keepalive probes of an idle
+ * connection and data left unacknowledged (tcp_user_timeout) end within
+ * about the timeout plus ANSWER_MARGIN_MS.  The user's conninfo comes
+ * after these defaults (so it overrides them), the encoding after it (so
+ * it cannot).  With yield_fd >= 0 the attempt gives way to that
+ * descriptor: SMW_EUNAVAIL, not logged, when it did.
  */
 static enum smw_err
-open_conn(struct smw_store *s, int yield_fd)
+open_conn(struct smw_store *s, int yield_fd, double end)
 {
 	unsigned	 t = s->cfg->timeout_ms;
 	char		 ct[16], idle[16], intvl[16], user[16];
@@ -457,7 +592,7 @@ open_conn(struct smw_store *s, int yield_fd)
 	    "client_encoding", NULL };
 	const char	*vals[] = { ct, "showmojo-webhook", "1", idle, intvl,
 	    "3", user, s->cfg->db, "UTF8", NULL };
-	enum dial	 d = DIAL_DONE;
+	enum dial	 d;
 
 	drop(s);
 	if (s->ingest_sql[0] == '\0') {
@@ -465,16 +600,12 @@ open_conn(struct smw_store *s, int yield_fd)
 		smw_log(SMW_LOG_ERR, "database: SHOWMOJO_SCHEMA is too long");
 		return SMW_ECONFIG;
 	}
-	snprintf(ct, sizeof(ct), "%u", t == 0 ? 10 :
-	    (t + DEADLINE_MARGIN_MS + 999) / 1000);
+	snprintf(ct, sizeof(ct), "%u", t == 0 ? 10 : (t + 999) / 1000);
 	snprintf(idle, sizeof(idle), "%u", t == 0 ? 60 : (t + 999) / 1000);
 	snprintf(intvl, sizeof(intvl), "%u", t == 0 ? 10 : (t + 2999) / 3000);
 	snprintf(user, sizeof(user), "%u", t == 0 ? 0 :
-	    t + DEADLINE_MARGIN_MS);
-	if (yield_fd < 0)
-		s->conn = PQconnectdbParams(keys, vals, 1);
-	else
-		d = connect_yielding(keys, vals, yield_fd, &s->conn);
+	    t + ANSWER_MARGIN_MS);
+	d = dial(keys, vals, yield_fd, end, &s->conn);
 	if (s->conn == NULL) {
 		snprintf(s->why, sizeof(s->why), "out of memory");
 		smw_log(SMW_LOG_ERR, "database: connect: out of memory");
@@ -489,10 +620,19 @@ open_conn(struct smw_store *s, int yield_fd)
 		(void)failed(s, NULL, d == DIAL_LATE ? "timeout expired" :
 		    NULL, FAULT_RETRY, "connect");
 		drop(s);
+		s->unreachable = true;
 		return SMW_EDB;
 	}
 	PQsetNoticeReceiver(s->conn, keep_warning, s);
 	return SMW_OK;
+}
+
+/* How long a connection may take when no call bounds it. */
+static double
+connect_end(const struct smw_store *s)
+{
+	return smw_now_ms() + (s->cfg->timeout_ms > 0 ? s->cfg->timeout_ms :
+	    10000);
 }
 
 enum smw_err
@@ -506,7 +646,15 @@ smw_store_connect_yield(struct smw_store *s, int fd)
 {
 	if (s->conn != NULL && conn_alive(s->conn))
 		return SMW_OK;
-	return open_conn(s, fd);
+	return open_conn(s, fd, connect_end(s));
+}
+
+enum smw_err
+smw_store_probe(struct smw_store *s, unsigned budget_ms)
+{
+	if (s->conn != NULL && conn_alive(s->conn))
+		return SMW_OK;
+	return open_conn(s, -1, smw_now_ms() + budget_ms);
 }
 
 /* What waiting for the server came to. */
@@ -572,6 +720,22 @@ next(PGconn *c, double deadline, PGresult **r)
 }
 
 /*
+ * The milliseconds left of the call's SHOWMOJO_TIMEOUT_MS, at least 1; 0
+ * when no timeout applies.
+ */
+static unsigned
+time_left(const struct smw_store *s)
+{
+	double	 left;
+
+	if (s->timeout_ms == 0 || s->deadline == 0)
+		return s->timeout_ms;
+	left = s->deadline - smw_now_ms();
+	return left < 1 ? 1 : left > s->timeout_ms ? s->timeout_ms :
+	    (unsigned)left;
+}
+
+/*
  * The transaction's lock timeout, as text: a tenth less than the
  * statement timeout, so that a wait for a lock ends first and is named
  * (55P03).
@@ -579,7 +743,11 @@ next(PGconn *c, double deadline, PGresult **r)
 static void
 lock_timeout(const struct smw_store *s, char *dst, size_t dstsz)
 {
-	snprintf(dst, dstsz, "%u", s->timeout_ms - s->timeout_ms / 10);
+	unsigned	 left = time_left(s);
+
+	if (s->lock_ms > 0 && (left == 0 || s->lock_ms < left))
+		left = s->lock_ms;
+	snprintf(dst, dstsz, "%u", left - left / 10);
 }
 
 /*
@@ -597,31 +765,50 @@ lock_timeout(const struct smw_store *s, char *dst, size_t dstsz)
  * session (a transaction pooler gives the next transaction another one)
  * and nothing is prepared.
  */
+/* A time of arrival (Unix seconds) as text for the database. */
+static const char *
+received_text(char *dst, size_t dstsz, double t)
+{
+	snprintf(dst, dstsz, "%.6f", t);
+	return dst;
+}
+
 static bool
 send_call(struct smw_store *s, const struct call *c)
 {
-	char		 timeout[16], lock[16];
-	const char	*set[3] = { s->cfg->schema, timeout, lock };
-	const char	*const *vals = set;
+	char		 timeout[16], lock[16], at[48];
+	const char	*set[4] = { s->cfg->schema, timeout, lock, at };
+	const char	*const *vals = set, *const *args = c->vals;
+	const char	*ingest[2];
 	const char	*sql = stmts[c->st].sql, *settings = sql_settings;
 	int		 nset = 3;
 
 	if (c->st == STMT_SCRIPT)
 		return PQsendQuery(s->conn, c->script) == 1;
-	snprintf(timeout, sizeof(timeout), "%u", s->timeout_ms);
+	snprintf(timeout, sizeof(timeout), "%u", time_left(s));
 	if (c->st == STMT_INGEST) {
-		/* The call carries its lock timeout (smw_store_event()). */
+		/* The call carries its lock timeout, from the same time left. */
+		lock_timeout(s, lock, sizeof(lock));
+		ingest[0] = c->vals[0];
+		ingest[1] = lock;
+		args = ingest;
 		sql = s->ingest_sql;
 		settings = sql_settings_call;
 		vals = set + 1;
 		nset = 1;
+		/* A drained delivery: its time of arrival (sql/020). */
+		if (s->received > 0) {
+			settings = sql_settings_call_at;
+			set[2] = received_text(at, sizeof(at), s->received);
+			nset = 2;
+		}
 	} else
 		lock_timeout(s, lock, sizeof(lock));
 	return PQenterPipelineMode(s->conn) == 1 &&
 	    PQsendQueryParams(s->conn, settings, nset, NULL, vals, NULL, NULL,
 	    0) == 1 &&
 	    PQsendQueryParams(s->conn, sql, stmts[c->st].nparams, NULL,
-	    c->vals, c->lens, c->fmts, c->resfmt) == 1 &&
+	    args, c->lens, c->fmts, c->resfmt) == 1 &&
 	    PQpipelineSync(s->conn) == 1;
 }
 
@@ -727,6 +914,22 @@ rollback(struct smw_store *s, double deadline)
 }
 
 /*
+ * Whether a failed result says the server is going away or not taking
+ * work (class 08, 57P01-57P03: shutdown, crash recovery, starting up):
+ * the database is unavailable, not merely refusing this call.
+ */
+static bool
+going_away(const PGresult *r)
+{
+	const char	*state;
+
+	state = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	return state != NULL && (strncmp(state, "08", 2) == 0 ||
+	    strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
+	    strcmp(state, "57P03") == 0);
+}
+
+/*
  * One attempt of a call on the current connection, within the deadline:
  * SHOWMOJO_TIMEOUT_MS (the server's statement timeout) plus a margin.  On
  * success *out is the statement's result (NULL for a script).  A lost
@@ -746,8 +949,8 @@ attempt(struct smw_store *s, const struct call *c, PGresult **out,
 
 	*f = FAULT_RETRY;
 	s->warning[0] = '\0';
-	if (s->timeout_ms > 0)
-		deadline = smw_now_ms() + s->timeout_ms + DEADLINE_MARGIN_MS;
+	if (s->deadline > 0)
+		deadline = s->deadline + ANSWER_MARGIN_MS;
 	if (!send_call(s, c))
 		w = WAIT_LOST;
 	else if ((w = flush(s->conn, deadline)) == WAIT_OK)
@@ -756,16 +959,19 @@ attempt(struct smw_store *s, const struct call *c, PGresult **out,
 		w = WAIT_LOST;	/* whether it committed is unknown */
 	if (w != WAIT_OK) {
 		snprintf(late, sizeof(late), "no answer within %u ms",
-		    s->timeout_ms + DEADLINE_MARGIN_MS);
+		    s->timeout_ms + ANSWER_MARGIN_MS);
 		(void)failed(s, NULL, w == WAIT_LATE ? late : NULL,
 		    FAULT_RETRY, what);
 		drop(s);
+		s->unreachable = true;
 		err = SMW_EDB;
 		goto out;
 	}
+	s->answered = true;
 	if (bad != NULL || odd) {
 		*f = failed(s, bad, "unexpected result sequence",
 		    FAULT_STALE, what);
+		s->unreachable = going_away(bad);
 		err = *f == FAULT_INPUT ? SMW_EINPUT : SMW_EDB;
 		if (*f == FAULT_STALE || !rollback(s, deadline))
 			drop(s);
@@ -785,6 +991,7 @@ attempt(struct smw_store *s, const struct call *c, PGresult **out,
 	}
 	*out = res;
 	res = NULL;
+	s->unreachable = false;
 out:
 	PQclear(res);
 	PQclear(bad);
@@ -807,8 +1014,13 @@ run(struct smw_store *s, const struct call *c, PGresult **out)
 	enum smw_err	 err = SMW_EDB;
 
 	*out = NULL;
+	s->unreachable = false;
+	/* Connecting and the call share one SHOWMOJO_TIMEOUT_MS. */
+	s->deadline = s->timeout_ms > 0 ? smw_now_ms() + s->timeout_ms : 0;
 	for (int i = 0; i < 2; i++) {
-		if ((err = smw_store_connect(s)) != SMW_OK)
+		if ((s->conn == NULL || !conn_alive(s->conn)) &&
+		    (err = open_conn(s, -1, s->deadline > 0 ? s->deadline :
+		    connect_end(s))) != SMW_OK)
 			return err;
 		/* A script may rely on its session (migrate's path). */
 		if ((err = attempt(s, c, out, &f)) == SMW_OK ||
@@ -823,16 +1035,14 @@ smw_store_event(struct smw_store *s, const char *body, size_t len,
     enum smw_store_outcome *out)
 {
 	PGresult	*r;
-	char		 lock[16];
-	const char	*vals[2] = { body, lock };
+	const char	*vals[2] = { body, NULL };	/* the lock timeout:
+							   send_call() */
 	int		 lens[2] = { (int)len, 0 };
 	int		 fmts[2] = { 0, 0 };
 	struct call	 c = { .st = STMT_INGEST, .vals = vals, .lens = lens,
 	    .fmts = fmts };
 	enum smw_err	 err;
 
-	/* The call sets the transaction's lock timeout (sql/019). */
-	lock_timeout(s, lock, sizeof(lock));
 	/* Only here can the data itself be at fault: keep SMW_EINPUT. */
 	if ((err = run(s, &c, &r)) != SMW_OK)
 		return err;
@@ -883,10 +1093,10 @@ smw_store_quarantine(struct smw_store *s, const char *body, size_t len,
     const struct smw_request_meta *m, long long *id)
 {
 	PGresult	*r;
-	const char	*vals[7];
-	int		 lens[7] = { 0 };
-	int		 fmts[7] = { 0, 1, 0, 0, 0, 0, 0 };
-	char		 text[5][QUARANTINE_TEXT_MAX];
+	const char	*vals[8];
+	int		 lens[8] = { 0 };
+	int		 fmts[8] = { 0, 1, 0, 0, 0, 0, 0, 0 };
+	char		 text[5][QUARANTINE_TEXT_MAX], at[48];
 	struct call	 c = { .st = STMT_QUARANTINE, .vals = vals,
 	    .lens = lens, .fmts = fmts };
 
@@ -902,6 +1112,8 @@ smw_store_quarantine(struct smw_store *s, const char *body, size_t len,
 	    m != NULL ? m->user_agent : NULL);
 	vals[6] = text_param(text[4], sizeof(text[4]),
 	    m != NULL ? m->request_uri : NULL);
+	vals[7] = s->received > 0 ? received_text(at, sizeof(at),
+	    s->received) : NULL;
 	/* Nowhere left to keep it if this fails: only a retry can. */
 	if (run(s, &c, &r) != SMW_OK)
 		return SMW_EDB;
@@ -1086,7 +1298,7 @@ smw_store_migrate(struct smw_store *s, const char *dir, int *applied)
 
 	*applied = 0;
 	s->timeout_ms = 0;
-	if ((err = open_conn(s, -1)) != SMW_OK)
+	if ((err = open_conn(s, -1, connect_end(s))) != SMW_OK)
 		goto out;
 	PQsetNoticeReceiver(s->conn, migrate_notice, NULL);
 	enc = PQparameterStatus(s->conn, "server_encoding");
@@ -1255,19 +1467,3 @@ smw_store_figures(struct smw_store *s, struct smw_store_figures *f)
 	return SMW_OK;
 }
 
-enum smw_err
-smw_store_quarantine_received(struct smw_store *s, long long id,
-    double received)
-{
-	char		 num[32], at[64];
-	const char	*vals[2] = { num, at };
-	struct call	 c = { .st = STMT_QUARANTINE_RECEIVED, .vals = vals };
-	PGresult	*r = NULL;
-
-	snprintf(num, sizeof(num), "%lld", id);
-	snprintf(at, sizeof(at), "%.6f", received);
-	if (run(s, &c, &r) != SMW_OK)
-		return SMW_EDB;
-	PQclear(r);
-	return SMW_OK;
-}

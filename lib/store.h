@@ -25,7 +25,7 @@
 #include "util.h"
 
 /* The highest migration in sql/ this program needs. */
-#define SMW_SCHEMA_VERSION 19
+#define SMW_SCHEMA_VERSION 20
 
 struct pg_conn;
 
@@ -33,6 +33,15 @@ struct smw_store {
 	const struct smw_config	*cfg;
 	struct pg_conn		*conn;
 	unsigned		 timeout_ms;	/* this connection's limit */
+	double			 deadline;	/* this call's end (smw_now_ms) */
+	unsigned		 lock_ms;	/* shorter lock timeout; 0: none */
+	double			 received;	/* from the spool: arrival, Unix
+						   s; 0: now (a live one) */
+	bool			 answered;	/* a call got the server's answer
+						   (callers reset it) */
+	bool			 unreachable;	/* the last failure: the server
+						   did not answer or is going
+						   away, not the call's own */
 	char			 ingest_sql[192];	/* with the schema */
 	char			 why[512];	/* last failure, for callers */
 	char			 warning[256];	/* the server's, this call */
@@ -70,6 +79,13 @@ enum smw_err smw_store_connect(struct smw_store *) SMW_MUSTCHECK;
  * smw_store_connect().
  */
 enum smw_err smw_store_connect_yield(struct smw_store *, int fd)
+    SMW_MUSTCHECK;
+
+/*
+ * Try to connect within budget_ms, unless connected: whether the database
+ * answers again after an outage.  SMW_OK, SMW_EDB (logged).
+ */
+enum smw_err smw_store_probe(struct smw_store *, unsigned budget_ms)
     SMW_MUSTCHECK;
 
 /*
@@ -194,11 +210,5 @@ struct smw_store_figures {
 enum smw_err smw_store_figures(struct smw_store *, struct smw_store_figures *f)
     SMW_MUSTCHECK;
 
-/*
- * Set quarantine row id's time received to received (Unix time, seconds):
- * a delivery quarantined by the drain keeps when it arrived.  SMW_EDB.
- */
-enum smw_err smw_store_quarantine_received(struct smw_store *, long long id,
-    double received) SMW_MUSTCHECK;
 
 #endif

@@ -48,7 +48,7 @@ is "$STATUS" 500 "spool directory missing: 500"
 own_cluster_ctl start || bail "cannot start the cluster"
 "$SMW" drain >"$TMPD/drain.out" 2>"$TMPD/drain.err"
 is "$?/$(cat "$TMPD/drain.out" | cut -d';' -f1)" \
-	"0/drain: 2 stored, 0 duplicate, 0 quarantined, 0 left" "the drain stores the two spooled deliveries"
+	"0/drain: 2 stored, 0 duplicate, 0 quarantined, 0 left, 0 set aside" "the drain stores the two spooled deliveries"
 for i in 2 4 5; do	# the sender retries what got 500
 	cgi POST "$TMPD/$i.json"
 	[ "$STATUS" = 200 ] || echo "# retry of $i: $STATUS"
