@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
@@ -169,7 +171,8 @@ env_number(const char *name, unsigned long long lo, unsigned long long hi,
 enum smw_err
 smw_config_load(struct smw_config *c)
 {
-	const char		*v;
+	const char		*v, *why;
+	char			 whybuf[160];
 	unsigned long long	 n;
 	enum smw_err		 err;
 
@@ -237,11 +240,42 @@ smw_config_load(struct smw_config *c)
 		    "path", c->spool);
 		return SMW_ECONFIG;
 	}
+	if (c->spool != NULL && (why = smw_config_spool_untrusted(c->spool,
+	    whybuf, sizeof(whybuf))) != NULL) {
+		smw_log(SMW_LOG_ERR, "SHOWMOJO_SPOOL=%s: %s", c->spool, why);
+		return SMW_ECONFIG;
+	}
 	n = c->strict;
 	if ((err = env_number("SHOWMOJO_STRICT", 0, 1, &n)) != SMW_OK)
 		return err;
 	c->strict = n == 1;
 	return SMW_OK;
+}
+
+const char *
+smw_config_spool_untrusted(const char *dir, char *buf, size_t sz)
+{
+	struct stat	 st;
+
+	if (lstat(dir, &st) != 0)
+		return NULL;	/* missing: spooling fails, answered 500 */
+	if (S_ISLNK(st.st_mode))
+		snprintf(buf, sz, "is a symbolic link: name the directory "
+		    "itself");
+	else if (!S_ISDIR(st.st_mode))
+		snprintf(buf, sz, "is not a directory");
+	else if (st.st_uid != geteuid())
+		snprintf(buf, sz, "is owned by uid %lu, not by this program's "
+		    "user (uid %lu): chown it", (unsigned long)st.st_uid,
+		    (unsigned long)geteuid());
+	else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		snprintf(buf, sz, "is writable by %s (mode %04o): other "
+		    "users could forge or remove deliveries; chmod 0700 it",
+		    (st.st_mode & S_IWOTH) ? "every user" : "its group",
+		    (unsigned)(st.st_mode & 07777));
+	else
+		return NULL;
+	return buf;
 }
 
 bool

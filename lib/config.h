@@ -65,6 +65,15 @@ enum smw_err smw_config_load(struct smw_config *) SMW_MUSTCHECK;
  */
 bool smw_config_accepts(const struct smw_config *, const char **why);
 
+/*
+ * Why spool directory dir cannot be trusted, into buf (size sz): a
+ * symbolic link, not a directory, owned by another user, or writable by
+ * its group or every user (another user could forge or remove entries).
+ * NULL when it can, or when it does not exist (then spooling fails).
+ */
+const char *smw_config_spool_untrusted(const char *dir, char *buf,
+    size_t sz);
+
 /* Release everything; accepts NULL, may be called twice. */
 void smw_config_free(struct smw_config *);
 

@@ -80,4 +80,19 @@ is "$(sql "select abs(extract(epoch from received_at) - $arrived) < 2
 is "$(sql "select received_at < now() - interval '23 hours', replayed_at is not null,
 	replay_result, deliveries from showmojo.quarantine where id = $qid")" \
 	"t|t|tried|2" "a body already quarantined keeps its first arrival and its replay"
+
+# A directory the program cannot trust is refused at start, by name.
+chmod 0777 "$SHOWMOJO_SPOOL"
+post '{"event":{"id":"open-1"}}'
+is "$STATUS" 503 "a world-writable spool: the delivery is refused (503, misconfigured)"
+ok "$(grep -q "SHOWMOJO_SPOOL=$SHOWMOJO_SPOOL: is writable by every user (mode 0777)" "$TMPD/stderr"; echo $?)" \
+	"the log names the path and what is wrong"
+"$SMW" check >"$TMPD/check" 2>&1
+ok "$([ $? -ne 0 ] && grep -q "is writable by every user" "$TMPD/check"; echo $?)" \
+	"check says the same and fails"
+chmod 0700 "$SHOWMOJO_SPOOL"
+ln -s "$SHOWMOJO_SPOOL" "$TMPD/spool-link"
+SHOWMOJO_SPOOL="$TMPD/spool-link" post '{"event":{"id":"open-2"}}'
+ok "$([ "$STATUS" = 503 ] && grep -q "is a symbolic link" "$TMPD/stderr"; echo $?)" \
+	"a spool named through a symbolic link is refused"
 done_testing
