@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "deliver.h"
+#include "check.h"
 #include "drain.h"
 #include "log.h"
 #include "privacy.h"

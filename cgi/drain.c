@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Spooled deliveries back into the database, and the figures an operator
- * watches.  An entry goes through smw_delivery_finish like a live request
- * (stored, duplicate, or quarantined with its own metadata and time
- * received), and is removed only after that transaction committed; a
- * database failure leaves it and stops the drain, for the next one.
+ * The drain policy: spooled deliveries back into the database, by the
+ * "drain" command and by FastCGI workers between and without requests.
+ * An entry goes through smw_delivery_finish like a live request (stored,
+ * duplicate, or quarantined with its own metadata and time of arrival),
+ * and is removed only after that transaction committed.  The database
+ * unavailable stops a drain and leaves the entry; an entry that fails for
+ * a reason of its own keeps to a retry schedule of its own, and is set
+ * aside after its last try, while the others go on.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -191,7 +194,8 @@ cmd_drain(int argc, char *argv[], struct smw_store *store,
 		return 2;
 	}
 	memset(&c, 0, sizeof(c));
-	if (smw_spool_list(cfg->spool, &l) == SMW_OK) {
+	if (smw_spool_list(cfg->spool, &l) == SMW_OK &&
+	    smw_spool_recount(cfg->spool) == SMW_OK) {
 		drain_some(store, cfg, &l, &pos, -1, DRAIN_LOCK_MS, &c);
 		if (c.down)
 			c.later += (unsigned long)(l.n - pos);
@@ -238,12 +242,16 @@ drain_tick(struct smw_store *store, const struct smw_config *cfg,
 
 	if (cfg->spool == NULL || stat(cfg->spool, &st) != 0)
 		return -1;
-	/* After a request: only when the database answered it. */
-	if (!idle && !store->answered)
-		return retry > 0 ? retry : RETRY_FIRST_MS;
+	/*
+	 * After a request: only when the database answered it; when it did
+	 * not, that was this worker's first failed try.
+	 */
+	if (!idle && (!store->answered || smw_outage_known(cfg))) {
+		if (retry == 0)
+			retry = RETRY_FIRST_MS;
+		return retry;
+	}
 	if (smw_outage_known(cfg)) {
-		if (!idle)
-			return retry > 0 ? retry : RETRY_FIRST_MS;
 		/* Idle: probe, if no other process does. */
 		if ((fd = smw_outage_probe(cfg)) < 0)
 			return SMW_OUTAGE_PROBE_MS;
@@ -264,6 +272,7 @@ drain_tick(struct smw_store *store, const struct smw_config *cfg,
 		if (smw_spool_list(cfg->spool, &l) != SMW_OK)
 			return -1;
 		if (l.n == 0) {
+			smw_spool_recount(cfg->spool);
 			/* Only a settled time: entries of this tick may follow. */
 			if (settled(&st))
 				empty = st.st_mtim;
@@ -300,165 +309,4 @@ drain_tick(struct smw_store *store, const struct smw_config *cfg,
 		return 0;
 	/* Gone through: again later for entries not due or held elsewhere. */
 	return c.later > 0 || taken(&c) == 0 ? RETRY_FIRST_MS : 0;
-}
-
-/* Everything "check" reports, from the spool and the database. */
-struct figures {
-	struct smw_spool_figures	 spool;
-	struct smw_store_figures	 db;
-	bool				 spool_ok, db_ok;
-	double				 newest;	/* arrival; 0: none */
-};
-
-static void
-gather(struct smw_store *store, const struct smw_config *cfg,
-    struct figures *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->spool_ok = cfg->spool != NULL &&
-	    smw_spool_figures(cfg->spool, &f->spool) == SMW_OK;
-	f->db_ok = smw_store_figures(store, &f->db) == SMW_OK;
-	f->newest = f->spool.newest;
-	if (f->db.newest_event > f->newest)
-		f->newest = f->db.newest_event;
-	if (f->db.newest_quarantine > f->newest)
-		f->newest = f->db.newest_quarantine;
-}
-
-/* A time as UTC ISO 8601 and how long ago, into buf. */
-static const char *
-when(char *buf, size_t sz, double t, double now)
-{
-	struct tm	 tm;
-	time_t		 s = (time_t)t;
-	char		 iso[32];
-
-	gmtime_r(&s, &tm);
-	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	snprintf(buf, sz, "%s (%.1f h ago)", iso, (now - t) / 3600);
-	return buf;
-}
-
-static void
-metric(const char *name, const char *help, double v)
-{
-	printf("# HELP showmojo_%s %s\n# TYPE showmojo_%s gauge\n"
-	    "showmojo_%s %.17g\n", name, help, name, name, v);
-}
-
-/* The figures in the Prometheus text exposition format (version 0.0.4). */
-static void
-metrics(const struct smw_config *cfg, const struct figures *f, double now)
-{
-	metric("database_up", "Whether the database answered.", f->db_ok);
-	if (cfg->spool != NULL) {
-		metric("spool_up", "Whether the spool directory could be read.",
-		    f->spool_ok);
-		metric("spool_entries", "Deliveries waiting in the spool.",
-		    f->spool.entries);
-		metric("spool_bytes", "Bytes the spool holds.",
-		    (double)f->spool.bytes);
-		metric("spool_max_bytes", "SHOWMOJO_SPOOL_MAX.",
-		    (double)cfg->spool_max);
-		metric("spool_oldest_age_seconds", "Age of the oldest spooled "
-		    "delivery (0: none).", f->spool.entries ?
-		    now - f->spool.oldest : 0);
-		metric("spool_damaged_entries", "Spool entries set aside as "
-		    "damaged (bad-*).", f->spool.bad);
-	}
-	if (f->db_ok) {
-		metric("quarantine_pending", "Quarantined deliveries not yet "
-		    "replayed.", (double)f->db.quarantine_pending);
-		metric("last_stored_timestamp_seconds", "When the newest "
-		    "stored event was received (0: none).",
-		    f->db.newest_event);
-	}
-	metric("last_delivery_timestamp_seconds", "When the newest delivery "
-	    "arrived: stored, quarantined or spooled (0: none known).",
-	    f->newest);
-}
-
-int
-check_figures(int argc, char *argv[], struct smw_store *store,
-    const struct smw_config *cfg)
-{
-	struct figures	 f;
-	struct timespec	 ts;
-	char		*end, buf[80];
-	double		 now, silence = -1;
-	int		 rc = 0;
-	bool		 prom = false;
-
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--metrics") == 0)
-			prom = true;
-		else if (strcmp(argv[i], "--max-silence") == 0 &&
-		    i + 1 < argc) {
-			errno = 0;
-			silence = strtod(argv[++i], &end);
-			if (errno != 0 || *end != '\0' || end == argv[i] ||
-			    !(silence > 0)) {
-				fprintf(stderr, "check: --max-silence takes "
-				    "a number of hours\n");
-				return 2;
-			}
-		} else {
-			fprintf(stderr, "usage: showmojo-webhook check "
-			    "[--max-silence HOURS] [--metrics]\n");
-			return 2;
-		}
-	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = ts.tv_sec + ts.tv_nsec / 1e9;
-	gather(store, cfg, &f);
-	if (prom) {
-		metrics(cfg, &f, now);
-		return fflush(stdout) != 0;
-	}
-	if (cfg->spool == NULL)
-		printf("spool: off (SHOWMOJO_SPOOL not set)\n");
-	else if (!f.spool_ok) {
-		printf("spool: %s cannot be read\n", cfg->spool);
-		rc = 1;
-	} else
-		printf("spool: %s: %lu waiting (%llu bytes of %llu)%s%s; %lu "
-		    "set aside as damaged\n", cfg->spool, f.spool.entries,
-		    f.spool.bytes, cfg->spool_max, f.spool.entries ?
-		    ", oldest received " : "", f.spool.entries ? when(buf,
-		    sizeof(buf), f.spool.oldest, now) : "", f.spool.bad);
-	if (f.db_ok) {
-		printf("quarantine: %lld pending\n",
-		    f.db.quarantine_pending);
-		printf("newest stored delivery: %s\n", f.db.newest_event > 0 ?
-		    when(buf, sizeof(buf), f.db.newest_event, now) : "none");
-	} else
-		rc = 1;
-	if (silence > 0) {
-		if (f.newest == 0 || now - f.newest > silence * 3600) {
-			printf("silence: nothing arrived for more than %g h: "
-			    "has ShowMojo disabled the webhook?\n", silence);
-			rc = 1;
-		} else
-			printf("silence: last delivery %.1f h ago, within "
-			    "%g h\n", (now - f.newest) / 3600, silence);
-	}
-	return rc;
-}
-
-void
-drain_health(const struct smw_config *cfg, bool db_ok, char *body,
-    size_t bodysz)
-{
-	struct smw_spool_figures	 f;
-	size_t				 len = strlen(body);
-
-	if (cfg->spool == NULL || len == 0 || body[len - 1] != '}')
-		return;
-	if (smw_spool_figures(cfg->spool, &f) != SMW_OK)
-		snprintf(body + len - 1, bodysz - len + 1, ",\"spooling\":"
-		    "false,\"spool\":\"unreadable\"}");
-	else
-		snprintf(body + len - 1, bodysz - len + 1, ",\"spooling\":%s,"
-		    "\"spool_entries\":%lu}", db_ok ? "false" : "true",
-		    f.entries);
 }

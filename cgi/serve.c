@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "auth.h"
+#include "check.h"
 #include "deliver.h"
-#include "drain.h"
 #include "log.h"
 #include "outage.h"
 #include "serve.h"

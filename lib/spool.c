@@ -152,51 +152,213 @@ place(const char *dir, const char *tmp, const struct timespec *now,
 	return -1;
 }
 
+/*
+ * The spool's usage, kept in ".usage" so that a delivery spooled checks
+ * the cap without reading the directory: the bytes of every file there
+ * (entries, set aside, being written), the entries waiting, and those set
+ * aside, on one line of fixed width rewritten in place under flock().  A
+ * writer reserves its entry's whole size (the temporary file is extended
+ * to it) under the lock, so writers racing cannot overshoot the cap.  A
+ * crash can leave the figures high; they are counted anew from the
+ * directory when the file is new and by every drain.
+ */
+#define USAGE_NAME	".usage"
+#define USAGE_FMT	"%020llu %012lu %012lu\n"
+#define USAGE_LEN	47
+
+static enum smw_err count(const char *, struct smw_spool_usage *);
+static int usage_put(int, const struct smw_spool_usage *);
+
+/* Open and lock the usage file of dir; -1 (logged) when it cannot. */
+static int
+usage_lock(const char *dir, struct smw_spool_usage *u)
+{
+	char		 path[4096], line[USAGE_LEN + 1];
+	struct stat	 st;
+	int		 fd;
+
+	memset(u, 0, sizeof(*u));
+	if ((size_t)snprintf(path, sizeof(path), "%s/" USAGE_NAME, dir) >=
+	    sizeof(path))
+		return -1;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, 0600)) < 0 || flock(fd, LOCK_EX) != 0 ||
+	    fstat(fd, &st) != 0) {
+		smw_log(SMW_LOG_ERR, "spool %s: %s: %s", dir, USAGE_NAME,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	line[0] = '\0';
+	if (st.st_size != USAGE_LEN ||
+	    pread(fd, line, USAGE_LEN, 0) != USAGE_LEN ||
+	    sscanf(line, "%llu %lu %lu", &u->bytes, &u->entries,
+	    &u->aside) != 3) {
+		/* New, or not ours to trust: count anew. */
+		if (count(dir, u) != SMW_OK || usage_put(fd, u) != 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/* Write *u into the locked usage file fd; -1 when it cannot. */
+static int
+usage_put(int fd, const struct smw_spool_usage *u)
+{
+	char	 line[80];
+
+	if (snprintf(line, sizeof(line), USAGE_FMT, u->bytes, u->entries,
+	    u->aside) != USAGE_LEN)
+		return -1;	/* past a trillion entries */
+	return pwrite(fd, line, USAGE_LEN, 0) == USAGE_LEN ? 0 : -1;
+}
+
+/* Add to the usage of dir (signed amounts); logged when it cannot. */
+static void
+usage_add(const char *dir, long long bytes, long entries, long aside)
+{
+	struct smw_spool_usage	 u;
+	int			 fd;
+
+	if ((fd = usage_lock(dir, &u)) < 0)
+		return;
+	u.bytes = bytes < 0 && (unsigned long long)-bytes > u.bytes ? 0 :
+	    u.bytes + (unsigned long long)bytes;
+	u.entries = entries < 0 && (unsigned long)-entries > u.entries ? 0 :
+	    u.entries + (unsigned long)entries;
+	u.aside = aside < 0 && (unsigned long)-aside > u.aside ? 0 :
+	    u.aside + (unsigned long)aside;
+	(void)usage_put(fd, &u);
+	close(fd);
+}
+
+/* Count what dir holds into *u, from the directory itself. */
+static enum smw_err
+count(const char *dir, struct smw_spool_usage *u)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+
+	memset(u, 0, sizeof(*u));
+	if ((d = opendir(dir)) == NULL) {
+		smw_log(SMW_LOG_ERR, "spool %s: %s", dir, strerror(errno));
+		return SMW_ESYS;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) !=
+		    0)
+			continue;
+		if (S_ISREG(st.st_mode))
+			u->bytes += (unsigned long long)st.st_size;
+		if (strncmp(de->d_name, "e-", 2) == 0)
+			u->entries++;
+		else if (strncmp(de->d_name, "bad-", 4) == 0)
+			u->aside++;
+	}
+	closedir(d);
+	return SMW_OK;
+}
+
+enum smw_err
+smw_spool_usage(const char *dir, struct smw_spool_usage *u)
+{
+	int	 fd;
+
+	if ((fd = usage_lock(dir, u)) < 0)
+		return SMW_ESYS;
+	close(fd);
+	return SMW_OK;
+}
+
+enum smw_err
+smw_spool_recount(const char *dir)
+{
+	struct smw_spool_usage	 u;
+	int			 fd;
+	enum smw_err		 err;
+
+	if ((fd = usage_lock(dir, &u)) < 0)
+		return SMW_ESYS;
+	if ((err = count(dir, &u)) == SMW_OK && usage_put(fd, &u) != 0)
+		err = SMW_ESYS;
+	close(fd);
+	return err;
+}
+
 enum smw_err
 smw_spool_put(const struct smw_config *cfg, const char *body, size_t len,
     const struct smw_request_meta *m)
 {
 	static unsigned			 seq;
-	struct smw_spool_figures	 f;
+	struct smw_spool_usage		 u;
 	struct smw_buf			 hdr;
 	struct timespec			 now;
 	char				 tmp[4096];
 	const char			*what = "create";
-	int				 fd = -1, dfd = -1;
+	unsigned long long		 size = 0;
+	int				 fd = -1, dfd = -1, ufd;
 	enum smw_err			 err;
 
 	tmp[0] = '\0';
-	smw_buf_init(&hdr, 16 * SMW_SPOOL_META_MAX);
-	if ((err = smw_spool_figures(cfg->spool, &f)) != SMW_OK)
-		goto out;
+	smw_buf_init(&hdr, HEADER_MAX);
 	clock_gettime(CLOCK_REALTIME, &now);
 	if ((err = header(&hdr, &now, m, body, len)) != SMW_OK)
 		goto out;
-	if (f.bytes + hdr.len + len > cfg->spool_max) {
+	size = hdr.len + len;
+	err = SMW_ESYS;
+	/* Reserve the entry's room under the usage lock (see above). */
+	if ((ufd = usage_lock(cfg->spool, &u)) < 0) {
+		size = 0;
+		goto out;
+	}
+	if (u.bytes + size > cfg->spool_max) {
 		smw_log(SMW_LOG_ERR, "spool %s: full (%llu bytes, "
-		    "SHOWMOJO_SPOOL_MAX %llu)", cfg->spool, f.bytes,
+		    "SHOWMOJO_SPOOL_MAX %llu)", cfg->spool, u.bytes,
 		    cfg->spool_max);
+		close(ufd);
+		size = 0;
 		err = SMW_ETOOBIG;
 		goto out;
 	}
-	err = SMW_ESYS;
-	do {
-		snprintf(tmp, sizeof(tmp), "%s/tmp-%ld-%u-%ld", cfg->spool,
-		    (long)getpid(), seq++, now.tv_nsec);
+	for (int tries = 0; tries < 100 && fd < 0; tries++) {
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s/tmp-%ld-%u-%ld",
+		    cfg->spool, (long)getpid(), seq++, now.tv_nsec) >=
+		    sizeof(tmp)) {
+			errno = ENAMETOOLONG;
+			break;
+		}
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	} while (fd < 0 && errno == EEXIST);
-	if (fd < 0) {
-		tmp[0] = '\0';
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0 || flock(fd, LOCK_EX) != 0 ||
+	    ftruncate(fd, (off_t)size) != 0) {
+		close(ufd);
+		if (fd < 0)
+			tmp[0] = '\0';
+		size = 0;
 		goto fail;
 	}
+	u.bytes += size;
+	u.entries++;
+	if (usage_put(ufd, &u) != 0)
+		smw_log(SMW_LOG_WARN, "spool %s: %s not updated: %s",
+		    cfg->spool, USAGE_NAME, strerror(errno));
+	close(ufd);
 	what = "write";
-	if (flock(fd, LOCK_EX) != 0 || write_all(fd, hdr.data, hdr.len) != 0 ||
+	if (write_all(fd, hdr.data, hdr.len) != 0 ||
 	    write_all(fd, body, len) != 0 || fsync(fd) != 0)
 		goto fail;
 	what = "rename";
 	if (place(cfg->spool, tmp, &now, &seq) != 0)
 		goto fail;
 	tmp[0] = '\0';
+	size = 0;
 	/* The entry is in place; only its name's durability is left. */
 	what = "sync directory";
 	if ((dfd = open(cfg->spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
@@ -210,6 +372,8 @@ fail:
 out:
 	if (tmp[0] != '\0')
 		unlink(tmp);
+	if (size > 0)	/* reserved, not kept */
+		usage_add(cfg->spool, -(long long)size, -1, 0);
 	if (fd >= 0)
 		close(fd);
 	if (dfd >= 0)
@@ -237,9 +401,12 @@ sweep(const char *dir, const char *name)
 		return;
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &st) == 0 &&
 	    st.st_nlink > 0 && st.st_mtime + TMP_STALE_S < time(NULL) &&
-	    unlink(path) == 0)
+	    unlink(path) == 0) {
 		smw_log(SMW_LOG_WARN, "spool %s: removed %s, left by a writer "
 		    "that did not finish", dir, name);
+		if (strncmp(name, "tmp-outage-", 11) != 0)
+			usage_add(dir, -(long long)st.st_size, -1, 0);
+	}
 	close(fd);
 }
 
@@ -383,9 +550,12 @@ smw_spool_set_aside(const char *dir, const char *name, const char *why)
 	else if (rename(path, bad) != 0)
 		smw_log(SMW_LOG_ERR, "spool %s: %s (%s) could not be set "
 		    "aside: %s", dir, name, why, strerror(errno));
-	else
+	else {
 		smw_log(SMW_LOG_ERR, "spool %s: %s set aside as bad-%s: %s",
 		    dir, name, name, why);
+		if (strncmp(name, "e-", 2) == 0)
+			usage_add(dir, 0, -1, 1);
+	}
 }
 
 /* The schedule of the entry open on fd; false when it has none. */
@@ -415,6 +585,7 @@ smw_spool_claim(const char *dir, const char *name, size_t max_body,
 
 	*claim = SMW_CLAIM_NONE;
 	memset(e, 0, sizeof(*e));
+	e->dir = dir;
 	smw_buf_init(&e->file, max_body + HEADER_MAX);
 	if ((size_t)snprintf(e->path, sizeof(e->path), "%s/%s", dir, name) >=
 	    sizeof(e->path)) {
@@ -533,6 +704,7 @@ smw_spool_done(struct smw_spool_entry *e)
 		    strerror(errno));
 		return SMW_ESYS;
 	}
+	usage_add(e->dir, -(long long)e->file.len, -1, 0);
 	return SMW_OK;
 }
 
@@ -581,4 +753,37 @@ smw_spool_figures(const char *dir, struct smw_spool_figures *f)
 	}
 	closedir(d);
 	return SMW_OK;
+}
+
+bool
+smw_spool_can_take(const char *dir, unsigned long long max, char *why,
+    size_t whysz)
+{
+	struct smw_spool_usage	 u;
+	char			 path[4096];
+	int			 fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/tmp-probe-%ld", dir,
+	    (long)getpid()) >= sizeof(path)) {
+		snprintf(why, whysz, "path too long");
+		return false;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) < 0) {
+		snprintf(why, whysz, "cannot create a file there: %s",
+		    strerror(errno));
+		return false;
+	}
+	close(fd);
+	unlink(path);
+	if (smw_spool_usage(dir, &u) != SMW_OK) {
+		snprintf(why, whysz, "its usage cannot be read");
+		return false;
+	}
+	if (u.bytes >= max) {
+		snprintf(why, whysz, "full: %llu bytes, SHOWMOJO_SPOOL_MAX %llu",
+		    u.bytes, max);
+		return false;
+	}
+	return true;
 }

@@ -27,6 +27,7 @@
 
 /* One claimed entry, read and checked. */
 struct smw_spool_entry {
+	const char		*dir;		/* the spool's, as claimed */
 	char			 path[4096];
 	int			 fd;		/* holds the claim; -1: none */
 	double			 received;	/* Unix time, seconds */
@@ -45,6 +46,13 @@ struct smw_spool_figures {
 	double			 oldest;	/* received, Unix s; 0: none */
 	double			 newest;
 	unsigned long		 bad;		/* set aside: checksum wrong */
+};
+
+/* The spool's usage as kept in its ".usage" file (see spool.c). */
+struct smw_spool_usage {
+	unsigned long long	 bytes;		/* every file */
+	unsigned long		 entries;	/* waiting, or being written */
+	unsigned long		 aside;		/* set aside (bad-*) */
 };
 
 /* The names of the entries waiting in a spool, oldest first. */
@@ -116,6 +124,27 @@ enum smw_err smw_spool_done(struct smw_spool_entry *) SMW_MUSTCHECK;
 
 /* Give the claim up (the entry stays unless done); may be called twice. */
 void smw_spool_release(struct smw_spool_entry *);
+
+/*
+ * The usage of dir as kept (counted from the directory the first time).
+ * SMW_ESYS (logged).
+ */
+enum smw_err smw_spool_usage(const char *dir, struct smw_spool_usage *)
+    SMW_MUSTCHECK;
+
+/*
+ * Count the usage of dir anew from the directory (after a crash, or
+ * files removed by hand).  SMW_ESYS (logged).
+ */
+enum smw_err smw_spool_recount(const char *dir);
+
+/*
+ * Whether dir can take a delivery now: a file can be created there (the
+ * directory exists, is writable, and the sandbox allows it) and the usage
+ * is under max bytes.  When not, why says so.
+ */
+bool smw_spool_can_take(const char *dir, unsigned long long max,
+    char *why, size_t whysz);
 
 /* Count what dir holds into *f.  SMW_ESYS (logged) when unreadable. */
 enum smw_err smw_spool_figures(const char *dir, struct smw_spool_figures *f)

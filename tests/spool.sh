@@ -85,7 +85,7 @@ is "$stored/$quarantined/$lost" "$NVALID/$NBAD/0" \
 is "$(grep -o '[0-9]* duplicate' "$TMPD/drain.out")" "$NDUP duplicate" \
 	"the $NDUP duplicates were recognised as such"
 is "$(sql "$SHOWINGS_DUMP")" "$want" "the showings equal in-order delivery, field by field"
-is "$(spool_entries)/$(find "$SHOWMOJO_SPOOL" -type f | wc -l)" "0/0" "the spool is empty"
+is "$(spool_entries)/$(find "$SHOWMOJO_SPOOL" -type f ! -name '.*' | wc -l)" "0/0" "the spool is empty"
 is "$(sql "select count(*) from showmojo.quarantine
 	where received_at < to_timestamp($t0) and remote_addr = '127.0.0.1'
 	and request_uri = '/showmojo' and content_type = 'application/json'")" \
