@@ -74,9 +74,8 @@ meta_field(struct smw_request_meta *m, int i)
 	return f[i];
 }
 
-/* The header for body (len bytes) received at now, into b. */
-static enum smw_err
-header(struct smw_buf *b, const struct timespec *now,
+enum smw_err
+smw_spool_header(struct smw_buf *b, const struct timespec *now,
     const struct smw_request_meta *m, const char *body, size_t len)
 {
 	struct smw_request_meta	 copy = *m;
@@ -307,7 +306,7 @@ smw_spool_put(const struct smw_config *cfg, const char *body, size_t len,
 	tmp[0] = '\0';
 	smw_buf_init(&hdr, HEADER_MAX);
 	clock_gettime(CLOCK_REALTIME, &now);
-	if ((err = header(&hdr, &now, m, body, len)) != SMW_OK)
+	if ((err = smw_spool_header(&hdr, &now, m, body, len)) != SMW_OK)
 		goto out;
 	size = hdr.len + len;
 	err = SMW_ESYS;

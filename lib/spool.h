@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "config.h"
 #include "store.h"
@@ -60,6 +61,15 @@ struct smw_spool_list {
 	char		**names;
 	int		 n;
 };
+
+/*
+ * The header of an entry for body (len bytes) that arrived at now, with
+ * request metadata m, appended to b: what precedes the body in the file.
+ * SMW_ENOMEM, SMW_ETOOBIG (b's limit).
+ */
+enum smw_err smw_spool_header(struct smw_buf *b, const struct timespec *now,
+    const struct smw_request_meta *m, const char *body, size_t len)
+    SMW_MUSTCHECK;
 
 /*
  * Keep one delivery in cfg->spool durably (see above): the body and the
