@@ -177,15 +177,43 @@ drain_some(struct smw_store *store, const struct smw_config *cfg,
 	*pos = i;
 }
 
+/* Drain every entry that is due, in one pass; the counts into *c. */
+static void
+drain_all(struct smw_store *store, const struct smw_config *cfg,
+    struct drained *c)
+{
+	struct smw_spool_list	 l;
+	int			 pos = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (smw_spool_list(cfg->spool, &l) == SMW_OK &&
+	    smw_spool_recount(cfg->spool) == SMW_OK) {
+		drain_some(store, cfg, &l, &pos, -1, DRAIN_LOCK_MS, c);
+		if (c->down)
+			c->later += (unsigned long)(l.n - pos);
+		smw_spool_list_free(&l);
+	} else
+		c->down = true;
+	if (!c->down)
+		smw_outage_end(cfg);
+}
+
+bool
+drain_spool(struct smw_store *store, const struct smw_config *cfg)
+{
+	struct drained	 c;
+
+	drain_all(store, cfg, &c);
+	return !c.down;
+}
+
 int
 cmd_drain(int argc, char *argv[], struct smw_store *store,
     const struct smw_config *cfg)
 {
-	struct smw_spool_list	 l;
 	struct drained		 c;
 	double			 t0 = smw_now_ms(), s;
 	unsigned long		 n;
-	int			 pos = 0;
 
 	(void)argc;
 	(void)argv;
@@ -193,17 +221,7 @@ cmd_drain(int argc, char *argv[], struct smw_store *store,
 		fprintf(stderr, "drain: SHOWMOJO_SPOOL is not set\n");
 		return 2;
 	}
-	memset(&c, 0, sizeof(c));
-	if (smw_spool_list(cfg->spool, &l) == SMW_OK &&
-	    smw_spool_recount(cfg->spool) == SMW_OK) {
-		drain_some(store, cfg, &l, &pos, -1, DRAIN_LOCK_MS, &c);
-		if (c.down)
-			c.later += (unsigned long)(l.n - pos);
-		smw_spool_list_free(&l);
-	} else
-		c.down = true;
-	if (!c.down)
-		smw_outage_end(cfg);
+	drain_all(store, cfg, &c);
 	s = (smw_now_ms() - t0) / 1000;
 	n = taken(&c);
 	printf("drain: %lu stored, %lu duplicate, %lu quarantined, %lu left"

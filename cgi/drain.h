@@ -21,6 +21,13 @@ int cmd_drain(int argc, char *argv[], struct smw_store *,
     const struct smw_config *);
 
 /*
+ * Drain every entry of the spool that is due, quietly (the log says what
+ * happened): false when the drain stopped, the database or the spool
+ * unavailable.
+ */
+bool drain_spool(struct smw_store *, const struct smw_config *);
+
+/*
  * A FastCGI worker's own draining: after a request (idle_fd -1) when the
  * database answered it (store->answered), and while no request comes
  * (idle_fd the descriptor a request would come on, after the wait this

@@ -4,14 +4,22 @@
  * one transaction; prune applies a retention period in short batches, so
  * that a delivery for a showing being erased waits for one batch at most.
  * The work is done by the SQL functions of sql/015-personal-data.sql; here
- * are the arguments, the batch sizes and what is printed.
+ * are the arguments, the batch sizes and what is printed.  Both reach the
+ * spool too (sql/021-spool-erasure.sql): forget drains it first, so that
+ * what waits there is erased in the tables, then erases the files left
+ * (set aside, half-written, not yet due) that hold the person; prune
+ * erases the files that arrived before the retention period.  A later
+ * drain brings nothing back.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "drain.h"
 #include "privacy.h"
+#include "spool.h"
 #include "util.h"
 
 /* Longest list of selectors of one kind, bytes. */
@@ -86,10 +94,44 @@ option_value(int argc, char *argv[], int *i, const char *opt)
 	return argv[++*i];
 }
 
+/* What a spool file is matched against, for forget and prune. */
+struct person {
+	struct smw_store	*store;
+	const char		*lists[SEL__MAX];
+	double			 before;	/* prune: arrived before */
+};
+
+static enum smw_err
+holds_person(void *ctx, const char *name, const char *body, size_t len,
+    double received, bool *hit)
+{
+	struct person	*p = ctx;
+
+	(void)name;
+	(void)received;
+	return smw_store_spool_holds(p->store, body, len, p->lists[SEL_EMAIL],
+	    p->lists[SEL_PHONE], p->lists[SEL_SHOWING], hit);
+}
+
+static enum smw_err
+arrived_before(void *ctx, const char *name, const char *body, size_t len,
+    double received, bool *hit)
+{
+	struct person	*p = ctx;
+
+	(void)name;
+	(void)body;
+	(void)len;
+	*hit = received < p->before;
+	return SMW_OK;
+}
+
 int
 cmd_forget(int argc, char *argv[], struct smw_store *store,
     const struct smw_config *cfg)
 {
+	struct person		 p = { .store = store };
+	unsigned long		 spooled = 0;
 	struct smw_buf		 lists[SEL__MAX];
 	struct smw_erasure	 e;
 	const char		*v, *why;
@@ -97,9 +139,9 @@ cmd_forget(int argc, char *argv[], struct smw_store *store,
 	bool			 dry_run = false;
 	int			 n = 0, rc = 2, k;
 
+	store->why[0] = '\0';
 	for (k = 0; k < SEL__MAX; k++)
 		smw_buf_init(&lists[k], SELECTORS_MAX);
-	(void)cfg;
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--dry-run") == 0) {
 			dry_run = true;
@@ -132,25 +174,48 @@ cmd_forget(int argc, char *argv[], struct smw_store *store,
 		goto out;
 	}
 	rc = 1;
-	if (smw_store_forget(store, lists[SEL_EMAIL].len ?
-	    lists[SEL_EMAIL].data : "", lists[SEL_PHONE].len ?
-	    lists[SEL_PHONE].data : "", lists[SEL_SHOWING].len ?
-	    lists[SEL_SHOWING].data : "", dry_run, &e) != SMW_OK) {
-		fprintf(stderr, "forget: nothing changed: %s\n", store->why);
+	for (k = 0; k < SEL__MAX; k++)
+		p.lists[k] = lists[k].len ? lists[k].data : "";
+	/* What waits in the spool into the tables first, then the rest. */
+	if (cfg->spool != NULL && !dry_run && !drain_spool(store, cfg)) {
+		fprintf(stderr, "forget: nothing changed: the spool could not "
+		    "be drained first (%s)\n", store->why[0] ? store->why :
+		    "the spool is unavailable");
+		goto out;
+	}
+	if (cfg->spool != NULL && smw_spool_erase_if(cfg->spool,
+	    cfg->max_body, holds_person, &p, dry_run, &spooled) != SMW_OK) {
+		fprintf(stderr, "forget: stopped in the spool after %lu files "
+		    "erased; the tables unchanged: %s\n", spooled,
+		    store->why[0] ? store->why : "spool unavailable");
+		goto out;
+	}
+	if (smw_store_forget(store, p.lists[SEL_EMAIL], p.lists[SEL_PHONE],
+	    p.lists[SEL_SHOWING], dry_run, &e) != SMW_OK) {
+		fprintf(stderr, "forget: nothing changed in the tables%s: "
+		    "%s\n", spooled ? " (files erased in the spool)" : "",
+		    store->why);
+		goto out;
+	}
+	if (!dry_run && spooled > 0 && smw_store_spool_erasure(store,
+	    "forget", 0, p.lists[SEL_EMAIL], p.lists[SEL_PHONE],
+	    p.lists[SEL_SHOWING], spooled, &e.id) != SMW_OK) {
+		fprintf(stderr, "forget: erased, but the %lu files of the "
+		    "spool are not in the record: %s\n", spooled, store->why);
 		goto out;
 	}
 	rc = 0;
 	if (dry_run)
 		printf("forget --dry-run: would erase in showings %lld, "
-		    "events %lld, quarantine %lld; nothing changed\n",
-		    e.showings, e.events, e.quarantine);
+		    "events %lld, quarantine %lld, spool %lu; nothing "
+		    "changed\n", e.showings, e.events, e.quarantine, spooled);
 	else if (e.id == 0)
 		printf("forget: nothing to erase (showings 0, events 0, "
-		    "quarantine 0); nothing recorded\n");
+		    "quarantine 0, spool 0); nothing recorded\n");
 	else
 		printf("forget: erased in showings %lld, events %lld, "
-		    "quarantine %lld; recorded as erasure %lld\n",
-		    e.showings, e.events, e.quarantine, e.id);
+		    "quarantine %lld, spool %lu; recorded as erasure %lld\n",
+		    e.showings, e.events, e.quarantine, spooled, e.id);
 out:
 	for (k = 0; k < SEL__MAX; k++)
 		smw_buf_free(&lists[k]);
@@ -195,6 +260,8 @@ cmd_prune(int argc, char *argv[], struct smw_store *store,
     const struct smw_config *cfg)
 {
 	struct smw_erasure	 sum;
+	struct person		 p = { .store = store };
+	unsigned long		 spooled = 0;
 	char			*cursor = NULL, *end;
 	const char		*v = NULL;
 	double			 t0, ms, longest = 0;
@@ -204,7 +271,6 @@ cmd_prune(int argc, char *argv[], struct smw_store *store,
 	int			 limit = BATCH_FIRST, i = 0, rc = 1;
 	bool			 tty = isatty(STDERR_FILENO);
 
-	(void)cfg;
 	memset(&sum, 0, sizeof(sum));
 	if (argc != 1 && argc != 2)
 		return prune_usage();
@@ -246,13 +312,21 @@ cmd_prune(int argc, char *argv[], struct smw_store *store,
 			break;
 		limit = next_limit(limit, ms);
 	} while (deleted > 0);
-	if (smw_store_prune_record(store, (int)days, &sum) != SMW_OK)
+	p.before = (double)time(NULL) - days * 86400.0;
+	if (cfg->spool != NULL && smw_spool_erase_if(cfg->spool,
+	    cfg->max_body, arrived_before, &p, false, &spooled) != SMW_OK) {
+		snprintf(store->why, sizeof(store->why), "spool unavailable");
+		goto fail;
+	}
+	if (smw_store_prune_record(store, (int)days, &sum) != SMW_OK ||
+	    (spooled > 0 && smw_store_spool_erasure(store, "prune",
+	    (int)days, "", "", "", spooled, &sum.id) != SMW_OK))
 		goto fail;
 	progress(tty, &sum, "\n");
 	printf("prune: personal data older than %ld days: erased in "
-	    "showings %lld, events %lld; quarantine %lld deleted; "
-	    "%lu batches, longest %.1f ms; ", days, sum.showings, sum.events,
-	    sum.quarantine, batches, longest);
+	    "showings %lld, events %lld; quarantine %lld deleted; spool %lu "
+	    "erased; %lu batches, longest %.1f ms; ", days, sum.showings,
+	    sum.events, sum.quarantine, spooled, batches, longest);
 	if (sum.id != 0)
 		printf("recorded as erasure %lld\n", sum.id);
 	else

@@ -786,3 +786,133 @@ smw_spool_can_take(const char *dir, unsigned long long max, char *why,
 	}
 	return true;
 }
+
+/* Whether name is a file of deliveries: waiting, set aside, half-written. */
+static bool
+holds_deliveries(const char *name)
+{
+	return strncmp(name, "e-", 2) == 0 || strncmp(name, "bad-", 4) == 0 ||
+	    (strncmp(name, "tmp-", 4) == 0 &&
+	    strncmp(name, "tmp-outage-", 11) != 0 &&
+	    strncmp(name, "tmp-probe-", 10) != 0);
+}
+
+/* Offer one file of dir to match; see smw_spool_erase_if(). */
+static enum smw_err
+offer(const char *dir, const char *name, size_t max_body,
+    smw_spool_match match, void *ctx, bool dry_run, unsigned long *n)
+{
+	struct smw_spool_entry	 e;
+	struct stat		 st;
+	char			 chunk[65536];
+	ssize_t			 r;
+	const char		*body;
+	size_t			 len;
+	double			 received;
+	enum smw_err		 err = SMW_OK;
+	bool			 hit = false;
+
+	memset(&e, 0, sizeof(e));
+	e.dir = dir;
+	smw_buf_init(&e.file, max_body + HEADER_MAX);
+	if ((size_t)snprintf(e.path, sizeof(e.path), "%s/%s", dir, name) >=
+	    sizeof(e.path))
+		return SMW_OK;
+	/*
+	 * The lock waits for a drain or a writer that holds the file: what
+	 * it stores is then in the database before the erasure there.
+	 */
+	if ((e.fd = open(e.path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0 || fstat(e.fd, &st) != 0 ||
+	    !S_ISREG(st.st_mode) || flock(e.fd, LOCK_EX) != 0 ||
+	    fstat(e.fd, &st) != 0 || st.st_nlink == 0)
+		goto out;
+	while ((r = read(e.fd, chunk, sizeof(chunk))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || smw_buf_append(&e.file, chunk, (size_t)r) !=
+		    SMW_OK)
+			break;
+	}
+	if (smw_buf_err(&e.file) == SMW_ENOMEM) {
+		err = SMW_ENOMEM;
+		goto out;
+	}
+	/* A whole entry: its body; anything else: every byte of it. */
+	if (smw_buf_err(&e.file) == SMW_OK && parse(&e)) {
+		body = e.body;
+		len = e.len;
+		received = e.received;
+	} else {
+		body = e.file.data != NULL ? e.file.data : "";
+		len = e.file.len;
+		received = (double)st.st_mtime;
+	}
+	if ((err = match(ctx, name, body, len, received, &hit)) != SMW_OK ||
+	    !hit)
+		goto out;
+	if (!dry_run) {
+		if (unlink(e.path) != 0) {
+			smw_log(SMW_LOG_ERR, "spool %s: erase %s: %s", dir,
+			    name, strerror(errno));
+			err = SMW_ESYS;
+			goto out;
+		}
+		usage_add(dir, -(long long)st.st_size,
+		    strncmp(name, "bad-", 4) == 0 ? 0 : -1,
+		    strncmp(name, "bad-", 4) == 0 ? -1 : 0);
+	}
+	(*n)++;
+out:
+	smw_spool_release(&e);
+	return err;
+}
+
+enum smw_err
+smw_spool_erase_if(const char *dir, size_t max_body, smw_spool_match match,
+    void *ctx, bool dry_run, unsigned long *erased)
+{
+	struct smw_spool_list	 l = { NULL, 0 };
+	DIR			*d;
+	struct dirent		*de;
+	char			**names;
+	enum smw_err		 err = SMW_OK;
+	int			 dfd;
+
+	*erased = 0;
+	if ((d = opendir(dir)) == NULL) {
+		smw_log(SMW_LOG_ERR, "spool %s: %s", dir, strerror(errno));
+		return SMW_ESYS;
+	}
+	/* The names first: files are removed on the way. */
+	while ((de = readdir(d)) != NULL && err == SMW_OK) {
+		if (!holds_deliveries(de->d_name))
+			continue;
+		if ((names = realloc(l.names, (l.n + 1) * sizeof(char *))) ==
+		    NULL) {
+			err = SMW_ENOMEM;
+			break;
+		}
+		l.names = names;
+		if ((l.names[l.n] = smw_strndup(de->d_name,
+		    strlen(de->d_name))) == NULL)
+			err = SMW_ENOMEM;
+		else
+			l.n++;
+	}
+	closedir(d);
+	for (int i = 0; i < l.n && err == SMW_OK; i++)
+		err = offer(dir, l.names[i], max_body, match, ctx, dry_run,
+		    erased);
+	for (int i = 0; i < l.n; i++)
+		smw_free(l.names[i]);
+	free(l.names);
+	/* The erasures are durable before they are recorded. */
+	if (*erased > 0 && !dry_run &&
+	    (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		if (fsync(dfd) != 0 && err == SMW_OK)
+			err = SMW_ESYS;
+		close(dfd);
+	}
+	return err;
+}

@@ -156,6 +156,27 @@ enum smw_err smw_spool_recount(const char *dir);
 bool smw_spool_can_take(const char *dir, unsigned long long max,
     char *why, size_t whysz);
 
+/*
+ * Asked of each file of deliveries in the spool: whether it is to be
+ * erased (*hit).  body is the delivery of a whole entry, or every byte of
+ * a damaged or half-written file; received when it arrived (the file's
+ * time for the latter).  A failure stops the walk.
+ */
+typedef enum smw_err (*smw_spool_match)(void *ctx, const char *name,
+    const char *body, size_t len, double received, bool *hit);
+
+/*
+ * Erase the files of dir that hold deliveries (waiting, set aside, or
+ * left half-written) and that match says to, each under its lock (a drain
+ * or writer holding one is waited for); files larger than a body of
+ * max_body and its header are offered their first bytes.  With dry_run
+ * nothing is removed.  *erased counts them.  The directory is synced
+ * before it returns.  SMW_ESYS, SMW_ENOMEM, or match's failure.
+ */
+enum smw_err smw_spool_erase_if(const char *dir, size_t max_body,
+    smw_spool_match match, void *ctx, bool dry_run, unsigned long *erased)
+    SMW_MUSTCHECK;
+
 /* Count what dir holds into *f.  SMW_ESYS (logged) when unreadable. */
 enum smw_err smw_spool_figures(const char *dir, struct smw_spool_figures *f)
     SMW_MUSTCHECK;

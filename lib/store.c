@@ -116,6 +116,13 @@ static const char sql_figures[] =
     " (SELECT coalesce(extract(epoch FROM max(received_at)), 0) FROM events),"
     " (SELECT coalesce(extract(epoch FROM max(last_received_at)), 0)"
     "  FROM quarantine)";
+static const char sql_spool_holds[] =
+    "SELECT spool_holds($1::bytea, string_to_array($2, E'\\n'),"
+    " string_to_array($3, E'\\n'), string_to_array($4, E'\\n'))";
+static const char sql_spool_erasure[] =
+    "SELECT coalesce(spool_erasure($1::bigint, $2, $3::integer,"
+    " string_to_array($4, E'\\n'), string_to_array($5, E'\\n'),"
+    " string_to_array($6, E'\\n'), $7::integer), 0)";
 static const char sql_prune_record[] =
     "SELECT coalesce(prune_record($1::integer, $2::integer, $3::integer,"
     " $4::integer), 0)";
@@ -144,6 +151,8 @@ enum stmt {
 	STMT_PRUNE_QUARANTINE,
 	STMT_PRUNE_RECORD,
 	STMT_FIGURES,
+	STMT_SPOOL_HOLDS,
+	STMT_SPOOL_ERASURE,
 	STMT__MAX
 };
 
@@ -182,6 +191,10 @@ static const struct {
 	[STMT_PRUNE_RECORD] = { sql_prune_record, 4, PGRES_TUPLES_OK, 1,
 	    "prune" },
 	[STMT_FIGURES] = { sql_figures, 0, PGRES_TUPLES_OK, 1, "figures" },
+	[STMT_SPOOL_HOLDS] = { sql_spool_holds, 4, PGRES_TUPLES_OK, 1,
+	    "forget (spool)" },
+	[STMT_SPOOL_ERASURE] = { sql_spool_erasure, 7, PGRES_TUPLES_OK, 1,
+	    "erasure (spool)" },
 };
 
 /* One statement to run: which, and its parameters as for PQexecParams. */
@@ -1445,6 +1458,45 @@ smw_store_prune_record(struct smw_store *s, int days,
 	if (run(s, &c, &r) != SMW_OK)
 		return SMW_EDB;
 	sum->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return SMW_OK;
+}
+
+enum smw_err
+smw_store_spool_holds(struct smw_store *s, const char *body, size_t len,
+    const char *emails, const char *phones, const char *uids, bool *holds)
+{
+	const char	*vals[4] = { body, emails, phones, uids };
+	int		 lens[4] = { (int)len, 0, 0, 0 };
+	int		 fmts[4] = { 1, 0, 0, 0 };
+	struct call	 c = { .st = STMT_SPOOL_HOLDS, .vals = vals,
+	    .lens = lens, .fmts = fmts };
+	PGresult	*r = NULL;
+
+	if (run(s, &c, &r) != SMW_OK)
+		return SMW_EDB;
+	*holds = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return SMW_OK;
+}
+
+enum smw_err
+smw_store_spool_erasure(struct smw_store *s, const char *command, int days,
+    const char *emails, const char *phones, const char *uids,
+    unsigned long n, long long *id)
+{
+	char		 num[3][24];
+	const char	*vals[7] = { num[0], command, days > 0 ? num[1] : NULL,
+	    emails, phones, uids, num[2] };
+	struct call	 c = { .st = STMT_SPOOL_ERASURE, .vals = vals };
+	PGresult	*r = NULL;
+
+	snprintf(num[0], sizeof(num[0]), "%lld", *id);
+	snprintf(num[1], sizeof(num[1]), "%d", days);
+	snprintf(num[2], sizeof(num[2]), "%lu", n);
+	if (run(s, &c, &r) != SMW_OK)
+		return SMW_EDB;
+	*id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 	return SMW_OK;
 }

@@ -25,7 +25,7 @@
 #include "util.h"
 
 /* The highest migration in sql/ this program needs. */
-#define SMW_SCHEMA_VERSION 20
+#define SMW_SCHEMA_VERSION 21
 
 struct pg_conn;
 
@@ -195,6 +195,24 @@ enum smw_err smw_store_prune_quarantine(struct smw_store *, int days,
  */
 enum smw_err smw_store_prune_record(struct smw_store *, int days,
     struct smw_erasure *sum) SMW_MUSTCHECK;
+/*
+ * Whether a body from the spool (len bytes, any bytes) holds the person
+ * of the selector lists (as for smw_store_forget) into *holds
+ * (sql/021-spool-erasure.sql).  SMW_EDB.
+ */
+enum smw_err smw_store_spool_holds(struct smw_store *, const char *body,
+    size_t len, const char *emails, const char *phones, const char *uids,
+    bool *holds) SMW_MUSTCHECK;
+
+/*
+ * Count n files erased from the spool in erasure *id, or record one
+ * (command "forget" with the selector lists, or "prune" of days) when *id
+ * is 0; *id gets the record's id.  SMW_EDB.
+ */
+enum smw_err smw_store_spool_erasure(struct smw_store *, const char *command,
+    int days, const char *emails, const char *phones, const char *uids,
+    unsigned long n, long long *id) SMW_MUSTCHECK;
+
 /* --- the spool's drain and the operator's figures --- */
 
 /* What the database holds, for "check" and its metrics. */

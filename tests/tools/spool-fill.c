@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * spool-fill DIR N PREFIX: put N entries into spool directory DIR, each a
- * delivery of its own (event ids PREFIX-1 ... PREFIX-N, a showing each
- * among a thousand), in the spool's own format but without the fsyncs
+ * spool-fill DIR N PREFIX [AGE]: put N entries into spool directory DIR,
+ * each a delivery of its own (event ids PREFIX-1 ... PREFIX-N, a showing
+ * each among a thousand) that arrived AGE seconds ago (default 0), in the
+ * spool's own format but without the fsyncs
  * of smw_spool_put(), as a long outage leaves them: for the tests that
  * need a spool with many entries.  Exit status 0 when all were written.
  */
@@ -25,11 +26,13 @@ main(int argc, char *argv[])
 	long			 n;
 	int			 fd, len;
 
-	if (argc != 4 || (n = strtol(argv[2], NULL, 10)) <= 0) {
-		fprintf(stderr, "usage: spool-fill DIR N PREFIX\n");
+	if ((argc != 4 && argc != 5) || (n = strtol(argv[2], NULL, 10)) <= 0) {
+		fprintf(stderr, "usage: spool-fill DIR N PREFIX [AGE]\n");
 		return 2;
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
+	if (argc == 5)
+		now.tv_sec -= strtol(argv[4], NULL, 10);
 	smw_buf_init(&b, 1 << 16);
 	for (long i = 1; i <= n; i++) {
 		len = snprintf(body, sizeof(body), "{\"event\":{\"id\":\"%s-%ld\","
