@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "commands.h"
 #include "log.h"
 #include "outage.h"
 #include "spool.h"
@@ -107,6 +108,7 @@ check_figures(int argc, char *argv[], struct smw_store *store,
 	struct figures	 f;
 	struct timespec	 ts;
 	char		*end, buf[80];
+	const char	*v;
 	double		 now, silence = -1;
 	int		 rc = 0;
 	bool		 prom = false;
@@ -114,11 +116,11 @@ check_figures(int argc, char *argv[], struct smw_store *store,
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--metrics") == 0)
 			prom = true;
-		else if (strcmp(argv[i], "--max-silence") == 0 &&
-		    i + 1 < argc) {
+		else if ((v = cmd_option(argc, argv, &i, "--max-silence")) !=
+		    NULL) {
 			errno = 0;
-			silence = strtod(argv[++i], &end);
-			if (errno != 0 || *end != '\0' || end == argv[i] ||
+			silence = strtod(v, &end);
+			if (errno != 0 || *end != '\0' || end == v ||
 			    !(silence > 0)) {
 				fprintf(stderr, "check: --max-silence takes "
 				    "a number of hours\n");

@@ -24,32 +24,48 @@
 #define SMW_SQLDIR "/usr/local/share/showmojo-webhook/sql"
 #endif
 
+const char *
+cmd_option(int argc, char *argv[], int *i, const char *opt)
+{
+	size_t		 n = strlen(opt);
+
+	if (strncmp(argv[*i], opt, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0' || *i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
 /* Read a saved delivery and store it; 0 when stored or already there. */
 static int
 ingest_file(const char *path, struct smw_store *store,
     const struct smw_config *cfg)
 {
 	struct smw_delivery	 d;
+	struct smw_buf		 body;
 	FILE			*f;
 	char			 chunk[16384];
 	size_t			 n;
-	enum smw_err		 err;
+	enum smw_err		 err = SMW_OK;
 	int			 rc = 1;
 
+	memset(&d, 0, sizeof(d));
 	if ((f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb")) == NULL) {
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	if ((err = smw_delivery_init(&d, cfg->max_body)) != SMW_OK)
-		goto out;
+	smw_buf_init(&body, cfg->max_body);
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if ((err = smw_delivery_feed(&d, chunk, n)) != SMW_OK)
+		if ((err = smw_buf_append(&body, chunk, n)) != SMW_OK)
 			goto out;
 	if (ferror(f)) {
 		fprintf(stderr, "%s: read error\n", path);
 		goto out;
 	}
-	err = smw_delivery_finish(&d, store, cfg, NULL);
+	err = smw_delivery_run(&d, body.data != NULL ? body.data : "",
+	    body.len, store, cfg, NULL);
 	if (err == SMW_OK) {
 		printf("%s: %s %s\n", path, smw_outcome_names[d.outcome],
 		    d.ev.ev[SMW_EV_ID].text);
@@ -62,6 +78,7 @@ out:
 		fprintf(stderr, "%s: not stored: %s\n", path,
 		    smw_err_name(err));
 	smw_delivery_free(&d);
+	smw_buf_free(&body);
 	if (f != stdin)
 		fclose(f);
 	return rc;
@@ -84,15 +101,14 @@ replay(struct smw_store *store, const struct smw_config *cfg)
 	enum smw_err		 err = SMW_OK;
 	bool			 found;
 
-	smw_buf_init(&body, (size_t)1 << 30);
+	/* The largest body any SHOWMOJO_MAX_BODY lets in. */
+	smw_buf_init(&body, SMW_MAX_BODY_CAP);
 	for (;;) {
 		if ((err = smw_store_quarantine_next(store, id, &id, &body,
 		    &found)) != SMW_OK || !found)
 			break;
-		if ((err = smw_delivery_init(&d, body.len)) == SMW_OK &&
-		    (err = smw_delivery_feed(&d, body.data, body.len)) ==
-		    SMW_OK)
-			err = smw_delivery_finish(&d, store, cfg, NULL);
+		err = smw_delivery_run(&d, body.data != NULL ? body.data : "",
+		    body.len, store, cfg, NULL);
 		if (err == SMW_OK)
 			snprintf(result, sizeof(result), "%s",
 			    smw_outcome_names[d.outcome]);

@@ -19,4 +19,11 @@
 int command(int argc, char *argv[], const struct smw_config *,
     enum smw_err cfg_err);
 
+/*
+ * The one option syntax of every command: when argv[*i] is option opt
+ * with its value, as "--opt VALUE" or "--opt=VALUE", the value (*i moves
+ * past it); else NULL.
+ */
+const char *cmd_option(int argc, char *argv[], int *i, const char *opt);
+
 #endif

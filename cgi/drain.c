@@ -77,13 +77,9 @@ drain_one(struct smw_spool_entry *e, const char *name,
 	char			 cid[80];
 	enum smw_err		 err;
 
-	if ((err = smw_delivery_init(&d, e->len + 1)) != SMW_OK)
-		goto out;
-	d.from_spool = true;
-	if ((err = smw_delivery_feed(&d, e->body, e->len)) != SMW_OK)
-		goto out;
-	store->received = e->received;
-	err = smw_delivery_finish(&d, store, cfg, &e->meta);
+	/* Its time of arrival also says: never spooled again. */
+	store->received = e->received > 0 ? e->received : 1;
+	err = smw_delivery_run(&d, e->body, e->len, store, cfg, &e->meta);
 	store->received = 0;
 	/* Quarantined in reject mode is as final as stored. */
 	if (err == SMW_EINPUT && d.outcome == SMW_OUT_QUARANTINED)
@@ -275,7 +271,8 @@ drain_tick(struct smw_store *store, const struct smw_config *cfg,
 			return SMW_OUTAGE_PROBE_MS;
 		smw_store_free(store);
 		err = smw_store_connect_yield(store, idle_fd);
-		smw_outage_probed(cfg, fd, err == SMW_OK);
+		/* Gave way to a request: not a probe that failed. */
+		smw_outage_probed(cfg, fd, err == SMW_OK, err == SMW_EYIELD);
 	}
 	if (err == SMW_OK && pos >= l.n) {
 		if (st.st_mtim.tv_sec == empty.tv_sec &&
@@ -291,7 +288,7 @@ drain_tick(struct smw_store *store, const struct smw_config *cfg,
 			return -1;
 		if (l.n == 0) {
 			smw_spool_recount(cfg->spool);
-			/* Only a settled time: entries of this tick may follow. */
+			/* Only a settled time: more may come this tick. */
 			if (settled(&st))
 				empty = st.st_mtim;
 			return settled(&st) ? -1 : RETRY_FIRST_MS;
@@ -312,7 +309,7 @@ drain_tick(struct smw_store *store, const struct smw_config *cfg,
 	 * keeps to the schedule (another worker may have taken the request:
 	 * no new try at every request that comes).
 	 */
-	if (err == SMW_EUNAVAIL)
+	if (err == SMW_EYIELD)
 		return retry > 0 ? retry : RETRY_FIRST_MS;
 	/* The database did not answer: later, less often while it stays so. */
 	if (err != SMW_OK) {

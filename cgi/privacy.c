@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "drain.h"
 #include "privacy.h"
 #include "spool.h"
@@ -79,21 +80,6 @@ selector_invalid(enum selector k, const char *v)
 	return NULL;
 }
 
-/* The option of argv[*i] and its value (--opt VALUE or --opt=VALUE). */
-static const char *
-option_value(int argc, char *argv[], int *i, const char *opt)
-{
-	size_t		 n = strlen(opt);
-
-	if (strncmp(argv[*i], opt, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0' || *i + 1 >= argc)
-		return NULL;
-	return argv[++*i];
-}
-
 /* What a spool file is matched against, for forget and prune. */
 struct person {
 	struct smw_store	*store;
@@ -148,7 +134,7 @@ cmd_forget(int argc, char *argv[], struct smw_store *store,
 			continue;
 		}
 		for (k = 0; k < SEL__MAX; k++)
-			if ((v = option_value(argc, argv, &i,
+			if ((v = cmd_option(argc, argv, &i,
 			    selector_opts[k])) != NULL)
 				break;
 		if (k == SEL__MAX) {
@@ -274,7 +260,7 @@ cmd_prune(int argc, char *argv[], struct smw_store *store,
 	memset(&sum, 0, sizeof(sum));
 	if (argc != 1 && argc != 2)
 		return prune_usage();
-	if ((v = option_value(argc, argv, &i, "--personal-older-than")) ==
+	if ((v = cmd_option(argc, argv, &i, "--personal-older-than")) ==
 	    NULL || i != argc - 1)
 		return prune_usage();
 	days = strtol(v, &end, 10);

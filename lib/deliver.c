@@ -54,6 +54,19 @@ smw_delivery_feed(struct smw_delivery *d, const char *data, size_t len)
 	return SMW_OK;
 }
 
+enum smw_err
+smw_delivery_run(struct smw_delivery *d, const char *body, size_t len,
+    struct smw_store *s, const struct smw_config *cfg,
+    const struct smw_request_meta *meta)
+{
+	enum smw_err	 err;
+
+	if ((err = smw_delivery_init(d, len + 1)) != SMW_OK ||
+	    (err = smw_delivery_feed(d, body, len)) != SMW_OK)
+		return err;
+	return smw_delivery_finish(d, s, cfg, meta);
+}
+
 /* Keep an invalid delivery, or say it is invalid; see the header. */
 static enum smw_err
 invalid(struct smw_delivery *d, struct smw_store *s,
@@ -115,8 +128,9 @@ enum smw_err
 smw_delivery_finish(struct smw_delivery *d, struct smw_store *s,
     const struct smw_config *cfg, const struct smw_request_meta *meta)
 {
+	/* One from the spool (its arrival known) is never spooled again. */
 	bool		 spool = cfg->spool != NULL && meta != NULL &&
-	    !d->from_spool;
+	    s->received == 0;
 	double		 t0 = smw_now_ms();
 	enum smw_err	 err;
 

@@ -36,7 +36,6 @@ struct smw_delivery {
 	enum smw_outcome	 outcome;
 	long long		 quarantine_id;
 	char			 why[512];	/* invalid: the reason */
-	bool			 from_spool;	/* never spooled again */
 };
 
 /* Ready for a body of at most max_body bytes.  Pair with _free. */
@@ -63,6 +62,14 @@ enum smw_err smw_delivery_feed(struct smw_delivery *, const char *,
 enum smw_err smw_delivery_finish(struct smw_delivery *, struct smw_store *,
     const struct smw_config *, const struct smw_request_meta *meta)
     SMW_MUSTCHECK;
+
+/*
+ * A body already whole (a saved file, a quarantined or spooled delivery):
+ * init, feed and finish in one; d is to be freed whatever the result.
+ */
+enum smw_err smw_delivery_run(struct smw_delivery *, const char *body,
+    size_t len, struct smw_store *, const struct smw_config *,
+    const struct smw_request_meta *meta) SMW_MUSTCHECK;
 
 /* Release everything; accepts NULL, may be called twice. */
 void smw_delivery_free(struct smw_delivery *);

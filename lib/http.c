@@ -36,6 +36,7 @@ static const struct {
 	[SMW_ESYS] = { 500, "Internal Server Error" },
 	[SMW_EGONE] = { 400, "Bad Request" },
 	[SMW_EUNAVAIL] = { 503, "Service Unavailable" },
+	[SMW_EYIELD] = { 503, "Service Unavailable" },	/* never answered */
 };
 
 /*

@@ -106,13 +106,14 @@ smw_outage_probe(const struct smw_config *cfg)
 }
 
 void
-smw_outage_probed(const struct smw_config *cfg, int fd, bool up)
+smw_outage_probed(const struct smw_config *cfg, int fd, bool up,
+    bool gave_way)
 {
 	if (fd < 0)
 		return;
 	if (up)
 		smw_outage_end(cfg);
-	else
+	else if (!gave_way)
 		(void)futimens(fd, NULL);
 	close(fd);
 }
@@ -129,6 +130,6 @@ smw_outage_holds(struct smw_store *s, const struct smw_config *cfg)
 		return true;
 	smw_store_free(s);
 	up = smw_store_probe(s, SMW_OUTAGE_PROBE_BUDGET_MS) == SMW_OK;
-	smw_outage_probed(cfg, fd, up);
+	smw_outage_probed(cfg, fd, up, false);
 	return !up;
 }

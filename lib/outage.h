@@ -49,8 +49,12 @@ void smw_outage_end(const struct smw_config *);
  */
 int smw_outage_probe(const struct smw_config *);
 
-/* The probe on descriptor fd found the database back (up) or not. */
-void smw_outage_probed(const struct smw_config *, int fd, bool up);
+/*
+ * The probe on descriptor fd found the database back (up) or not, or gave
+ * way to a request before it knew (then it does not count as a try).
+ */
+void smw_outage_probed(const struct smw_config *, int fd, bool up,
+    bool gave_way);
 
 /*
  * Whether an outage is known and holds: the marker is there, and this

@@ -104,7 +104,7 @@ smw_spool_header(struct smw_buf *b, const struct timespec *now,
 	if (err != SMW_OK ||
 	    (err = smw_buf_append(b, line, strlen(line))) != SMW_OK)
 		return err;
-	/* The checksum covers the header above but the schedule, and the body. */
+	/* The checksum: the header above but the schedule, and the body. */
 	snprintf(line, sizeof(line), "checksum %016llx\n",
 	    (unsigned long long)fnv1a(header_sum(b->data, b->len), body, len));
 	return smw_buf_append(b, line, strlen(line));
@@ -780,8 +780,8 @@ smw_spool_can_take(const char *dir, unsigned long long max, char *why,
 		return false;
 	}
 	if (u.bytes >= max) {
-		snprintf(why, whysz, "full: %llu bytes, SHOWMOJO_SPOOL_MAX %llu",
-		    u.bytes, max);
+		snprintf(why, whysz, "full: %llu bytes, SHOWMOJO_SPOOL_MAX "
+		    "%llu", u.bytes, max);
 		return false;
 	}
 	return true;

@@ -517,7 +517,7 @@ targets(PGconn *c, struct targets *t)
 		list_item(item, sizeof(item), t->hostaddr[0] ? t->hostaddr :
 		    t->host, i);
 		if (item[0] == '\0')
-			t->fits = false;	/* the default: cannot be named */
+			t->fits = false;	/* the default: no name */
 	}
 }
 
@@ -592,7 +592,7 @@ dial(const char *const *keys, const char *const *vals, int fd, double end,
  * about the timeout plus ANSWER_MARGIN_MS.  The user's conninfo comes
  * after these defaults (so it overrides them), the encoding after it (so
  * it cannot).  With yield_fd >= 0 the attempt gives way to that
- * descriptor: SMW_EUNAVAIL, not logged, when it did.
+ * descriptor: SMW_EYIELD, not logged, when it did.
  */
 static enum smw_err
 open_conn(struct smw_store *s, int yield_fd, double end)
@@ -613,7 +613,9 @@ open_conn(struct smw_store *s, int yield_fd, double end)
 		smw_log(SMW_LOG_ERR, "database: SHOWMOJO_SCHEMA is too long");
 		return SMW_ECONFIG;
 	}
-	snprintf(ct, sizeof(ct), "%u", t == 0 ? 10 : (t + 999) / 1000);
+	/* Ours bounds nothing (end does); one in SHOWMOJO_DB may. */
+	snprintf(ct, sizeof(ct), "%u", (unsigned)((end - smw_now_ms()) /
+	    1000) + 1);
 	snprintf(idle, sizeof(idle), "%u", t == 0 ? 60 : (t + 999) / 1000);
 	snprintf(intvl, sizeof(intvl), "%u", t == 0 ? 10 : (t + 2999) / 3000);
 	snprintf(user, sizeof(user), "%u", t == 0 ? 0 :
@@ -626,7 +628,7 @@ open_conn(struct smw_store *s, int yield_fd, double end)
 	}
 	if (d == DIAL_YIELDED) {
 		drop(s);
-		return SMW_EUNAVAIL;
+		return SMW_EYIELD;
 	}
 	if (d == DIAL_LATE || PQstatus(s->conn) != CONNECTION_OK ||
 	    PQsetnonblocking(s->conn, 1) != 0) {
@@ -640,12 +642,14 @@ open_conn(struct smw_store *s, int yield_fd, double end)
 	return SMW_OK;
 }
 
-/* How long a connection may take when no call bounds it. */
+/*
+ * When connecting must be done by, when no call bounds it: the store's
+ * timeout, or 10 s for calls without one (migrate, forget).
+ */
 static double
 connect_end(const struct smw_store *s)
 {
-	return smw_now_ms() + (s->cfg->timeout_ms > 0 ? s->cfg->timeout_ms :
-	    10000);
+	return smw_now_ms() + (s->timeout_ms > 0 ? s->timeout_ms : 10000);
 }
 
 enum smw_err
@@ -800,7 +804,7 @@ send_call(struct smw_store *s, const struct call *c)
 		return PQsendQuery(s->conn, c->script) == 1;
 	snprintf(timeout, sizeof(timeout), "%u", time_left(s));
 	if (c->st == STMT_INGEST) {
-		/* The call carries its lock timeout, from the same time left. */
+		/* The call carries its lock timeout, of the same time left. */
 		lock_timeout(s, lock, sizeof(lock));
 		ingest[0] = c->vals[0];
 		ingest[1] = lock;
@@ -1048,8 +1052,8 @@ smw_store_event(struct smw_store *s, const char *body, size_t len,
     enum smw_store_outcome *out)
 {
 	PGresult	*r;
-	const char	*vals[2] = { body, NULL };	/* the lock timeout:
-							   send_call() */
+	/* The lock timeout, vals[1], is send_call()'s. */
+	const char	*vals[2] = { body, NULL };
 	int		 lens[2] = { (int)len, 0 };
 	int		 fmts[2] = { 0, 0 };
 	struct call	 c = { .st = STMT_INGEST, .vals = vals, .lens = lens,

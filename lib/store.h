@@ -33,15 +33,17 @@ struct smw_store {
 	const struct smw_config	*cfg;
 	struct pg_conn		*conn;
 	unsigned		 timeout_ms;	/* this connection's limit */
-	double			 deadline;	/* this call's end (smw_now_ms) */
-	unsigned		 lock_ms;	/* shorter lock timeout; 0: none */
-	double			 received;	/* from the spool: arrival, Unix
-						   s; 0: now (a live one) */
-	bool			 answered;	/* a call got the server's answer
-						   (callers reset it) */
-	bool			 unreachable;	/* the last failure: the server
-						   did not answer or is going
-						   away, not the call's own */
+	double			 deadline;	/* this call's end (ms) */
+	unsigned		 lock_ms;	/* a shorter lock timeout */
+	/* From the spool: when it arrived, Unix s; 0: now (a live one). */
+	double			 received;
+	/* A call got the server's answer (callers reset it). */
+	bool			 answered;
+	/*
+	 * The last failure: the server did not answer or is going away, not
+	 * the call's own.
+	 */
+	bool			 unreachable;
 	char			 ingest_sql[192];	/* with the schema */
 	char			 why[512];	/* last failure, for callers */
 	char			 warning[256];	/* the server's, this call */
@@ -75,7 +77,7 @@ enum smw_err smw_store_connect(struct smw_store *) SMW_MUSTCHECK;
 /*
  * The same, giving way to descriptor fd (a FastCGI worker's listening
  * socket or connection while it is idle): the attempt ends as soon as fd
- * is readable, and SMW_EUNAVAIL, not logged, says so.  fd < 0: as
+ * is readable, and SMW_EYIELD, not logged, says so.  fd < 0: as
  * smw_store_connect().
  */
 enum smw_err smw_store_connect_yield(struct smw_store *, int fd)

@@ -23,6 +23,7 @@ static const char *const err_names[SMW_ERR__MAX] = {
 	[SMW_ESYS] = "system error",
 	[SMW_EGONE] = "client went away",
 	[SMW_EUNAVAIL] = "not ready",
+	[SMW_EYIELD] = "gave way",
 };
 
 const char *

@@ -24,6 +24,7 @@ enum smw_err {
 	SMW_ESYS,	/* a system call failed (a file, a directory) */
 	SMW_EGONE,	/* the client went away: its input ended or broke */
 	SMW_EUNAVAIL,	/* not ready: database unreachable or out of date */
+	SMW_EYIELD,	/* an idle try gave way to a request: no failure */
 	SMW_ERR__MAX
 };
 

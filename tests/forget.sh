@@ -128,7 +128,7 @@ dump >"$TMPD/dump.before"
 "$SMW" forget --dry-run --email priya@EXAMPLE.com --phone '555-010-1234' \
 	>"$TMPD/dry.out" 2>&1
 is "$?:$(cat "$TMPD/dry.out")" \
-	"0:forget --dry-run: would erase in showings 2, events 7, quarantine 3; nothing changed" \
+	"0:forget --dry-run: would erase in showings 2, events 7, quarantine 3, spool 0; nothing changed" \
 	"--dry-run prints the counts"
 dump >"$TMPD/dump.after"
 cmp -s "$TMPD/dump.before" "$TMPD/dump.after"
@@ -138,7 +138,7 @@ ok $? "--dry-run changes nothing"
 "$SMW" forget --email priya@EXAMPLE.com --phone '555-010-1234' \
 	>"$TMPD/forget.out" 2>&1
 is "$?:$(cat "$TMPD/forget.out")" \
-	"0:forget: erased in showings 2, events 7, quarantine 3; recorded as erasure 1" \
+	"0:forget: erased in showings 2, events 7, quarantine 3, spool 0; recorded as erasure 1" \
 	"forget prints the rows erased per table"
 sed 's/^/# /' "$TMPD/forget.out"
 dump >"$TMPD/dump.forgot"
@@ -174,7 +174,7 @@ is "$(q -c "SELECT command, array_to_string(selector_hashes, ','), showings,
 "$SMW" forget --email priya@EXAMPLE.com --phone '555-010-1234' \
 	>"$TMPD/again.out" 2>&1
 is "$?:$(cat "$TMPD/again.out")" \
-	"0:forget: nothing to erase (showings 0, events 0, quarantine 0); nothing recorded" \
+	"0:forget: nothing to erase (showings 0, events 0, quarantine 0, spool 0); nothing recorded" \
 	"the second run finds nothing"
 dump >"$TMPD/dump.again"
 cmp -s "$TMPD/dump.forgot" "$TMPD/dump.again"
@@ -208,7 +208,7 @@ is "$STATUS $(q -c "SELECT coalesce(name, '-'), coalesce(email, '-')
 # reads every event: SHOWMOJO_TIMEOUT_MS (here 1 ms) does not apply to it.
 SHOWMOJO_TIMEOUT_MS=1 "$SMW" forget --showing sh-d1 >"$TMPD/showing.out" 2>&1
 is "$?:$(cat "$TMPD/showing.out")" \
-	"0:forget: erased in showings 1, events 2, quarantine 0; recorded as erasure 2" \
+	"0:forget: erased in showings 1, events 2, quarantine 0, spool 0; recorded as erasure 2" \
 	"forget --showing erases one showing"
 TRACES=("chloe@example.com" "Chloe Martin" "503-555-0142")
 is "$(traces)" "0" "no trace of that prospect is left"

@@ -6,7 +6,8 @@
 #    every delivery it could not take is answered 500, none lost.
 #  - With 200,000 entries waiting, a spooled delivery reads no directory
 #    (strace -c: no getdents64, the same file operations as with an empty
-#    spool) and answers within 5 ms of its median time with an empty one.
+#    spool) and answers within 5 ms of its time with an empty one (the
+#    least of 21 each, alternating).
 #  - The drain rate with live deliveries running (20,000 entries).
 # Prints the figures.  SPOOL_SCALE_N sets the number of entries waiting.
 . "$top_srcdir/tests/lib.sh"
@@ -69,11 +70,14 @@ for i in $(seq 21); do
 	spool_post "$TMPD/empty" "e$i" >>"$TMPD/t-empty"
 	spool_post "$TMPD/big" "b$i" >>"$TMPD/t-big"
 done
+# The least time of each: what the spool costs, the least disturbed by
+# whatever else the machine does; the medians for the record.
+least() { sort -n "$1" | head -1; }
 median() { sort -n "$1" | sed -n 11p; }
-me=$(median "$TMPD/t-empty")
-mb=$(median "$TMPD/t-big")
-echo "# spooled delivery (CGI, whole process): median $me µs with an empty spool, $mb µs with $N entries"
-ok "$(( mb - me > 5000 ))" "with $N entries waiting, within 5 ms of an empty spool ($mb vs $me µs)"
+le=$(least "$TMPD/t-empty")
+lb=$(least "$TMPD/t-big")
+echo "# spooled delivery (CGI, whole process): least $le µs, median $(median "$TMPD/t-empty") µs with an empty spool; least $lb µs, median $(median "$TMPD/t-big") µs with $N entries"
+ok "$(( lb - le > 5000 ))" "with $N entries waiting, within 5 ms of an empty spool ($lb vs $le µs)"
 ops() {	# ops DIR: the directory and file system calls of one spooled delivery
 	printf '{"event":{"id":"strace-%s","action":"update"}}' "$RANDOM" >"$TMPD/one.json"
 	env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST \

@@ -35,9 +35,9 @@ main(int argc, char *argv[])
 		now.tv_sec -= strtol(argv[4], NULL, 10);
 	smw_buf_init(&b, 1 << 16);
 	for (long i = 1; i <= n; i++) {
-		len = snprintf(body, sizeof(body), "{\"event\":{\"id\":\"%s-%ld\","
-		    "\"action\":\"update\",\"showing\":{\"uid\":\"%s-s%ld\"}}}",
-		    argv[3], i, argv[3], i % 1000);
+		len = snprintf(body, sizeof(body), "{\"event\":{\"id\":"
+		    "\"%s-%ld\",\"action\":\"update\",\"showing\":{\"uid\":"
+		    "\"%s-s%ld\"}}}", argv[3], i, argv[3], i % 1000);
 		smw_buf_reset(&b);
 		snprintf(path, sizeof(path), "%s/e-%010lld.%06ld-%ld-%ld",
 		    argv[1], (long long)now.tv_sec, now.tv_nsec / 1000,
