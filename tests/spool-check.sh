@@ -64,4 +64,25 @@ is "$?/$(grep '^showmojo_database_up ' "$TMPD/metrics")" "0/showmojo_database_up
 	"database down: the metrics still parse and say so"
 own_cluster_ctl start
 
+# Whether the spool can take a delivery now: said by check, the metrics
+# and the health answer, which says "spooling" only when it can.
+health() {	# the health answer's body, the database unreachable
+	env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET SHOWMOJO_DB="host=$TMPD/nowhere" \
+		"$SMW" </dev/null 2>/dev/null | tr -d '\r' | sed '1,/^$/d'
+}
+is "$(health)" '{"status":"database unavailable","spooling":true,"spool_entries":1}' \
+	"database away, spool able: the health answer says spooling"
+export SHOWMOJO_SPOOL_MAX=100
+"$SMW" check >"$TMPD/check" 2>&1
+is "$?/$(grep -c '^spool: cannot take a delivery now: full' "$TMPD/check")" "1/1" \
+	"spool over its cap: check says it cannot take a delivery, and fails"
+"$SMW" check --metrics >"$TMPD/metrics" 2>/dev/null
+is "$(grep '^showmojo_spool_can_take ' "$TMPD/metrics")" "showmojo_spool_can_take 0" \
+	"the metrics say so"
+is "$(health)" '{"status":"database unavailable","spooling":false,"spool":"cannot take deliveries"}' \
+	"the health answer does not say spooling"
+unset SHOWMOJO_SPOOL_MAX
+"$SMW" check --metrics >"$TMPD/metrics" 2>/dev/null
+is "$(grep '^showmojo_spool_can_take ' "$TMPD/metrics")" "showmojo_spool_can_take 1" \
+	"under the cap again: can take"
 done_testing
