@@ -36,7 +36,9 @@ gather(struct smw_store *store, const struct smw_config *cfg,
 	    smw_spool_figures(cfg->spool, &f->spool) == SMW_OK;
 	f->can_take = f->spool_ok && smw_spool_can_take(cfg->spool,
 	    cfg->spool_max, f->cannot, sizeof(f->cannot));
-	f->db_ok = smw_store_figures(store, &f->db) == SMW_OK;
+	/* Not asked again when the call before found it away (check). */
+	f->db_ok = !store->unreachable &&
+	    smw_store_figures(store, &f->db) == SMW_OK;
 	f->newest = f->spool.newest;
 	if (f->db.newest_event > f->newest)
 		f->newest = f->db.newest_event;

@@ -12,11 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "commands.h"
 #include "deliver.h"
-#include "check.h"
 #include "drain.h"
 #include "log.h"
+#include "migrate.h"
 #include "privacy.h"
 #include "store.h"
 
@@ -170,6 +171,7 @@ cmd_check(int argc, char *argv[], struct smw_store *store,
 
 	if (argc > 0)
 		return check_figures(argc, argv, store, cfg);
+	printf("showmojo-webhook %s\n", PACKAGE_VERSION);
 	if (!smw_config_accepts(cfg, &why)) {
 		printf("configuration: %s\n", why);
 		rc = 1;
@@ -180,6 +182,8 @@ cmd_check(int argc, char *argv[], struct smw_store *store,
 		    cfg->ntokens, cfg->max_body,
 		    cfg->on_invalid == SMW_ON_INVALID_REJECT ? "reject" :
 		    "quarantine");
+	/* Each reason once: in these lines, not in the log as well. */
+	smw_log_quiet = true;
 	if (smw_store_version(store, &version) != SMW_OK) {
 		printf("database: unreachable (%s)\n", store->why);
 		rc = 1;
@@ -191,7 +195,9 @@ cmd_check(int argc, char *argv[], struct smw_store *store,
 	} else
 		printf("database: ok, schema %s at version %d\n", cfg->schema,
 		    version);
-	return rc | check_figures(argc, argv, store, cfg);
+	rc |= check_figures(argc, argv, store, cfg);
+	smw_log_quiet = false;
+	return rc;
 }
 
 /* ingest FILE...: store saved deliveries; 0 when all are stored. */
@@ -261,7 +267,8 @@ usage(void)
 		    strlen(line) > 18 ? "\n                                    "
 		    "     " : " ", commands[i].help);
 	}
-	fputs("Run by a web server (CGI or FastCGI) it serves deliveries.\n",
+	fputs("       showmojo-webhook --version\n"
+	    "Run by a web server (CGI or FastCGI) it serves deliveries.\n",
 	    stderr);
 	return 2;
 }
@@ -276,17 +283,30 @@ command(int argc, char *argv[], const struct smw_config *cfg,
 
 	if (argc < 2)
 		return usage();
-	if (cfg_err != SMW_OK) {
-		fprintf(stderr, "configuration is invalid: %s\n",
-		    smw_err_name(cfg_err));
-		return 2;
+	if (strcmp(argv[1], "--version") == 0 && argc == 2) {
+		printf("showmojo-webhook %s (schema version %d)\n",
+		    PACKAGE_VERSION, SMW_SCHEMA_VERSION);
+		return 0;
 	}
 	for (i = 0; i < NCOMMANDS; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			break;
-	if (i == NCOMMANDS || n < commands[i].min ||
-	    (commands[i].max >= 0 && n > commands[i].max))
+	if (i == NCOMMANDS) {
+		fprintf(stderr, "showmojo-webhook: unknown command '%s'\n",
+		    argv[1]);
 		return usage();
+	}
+	if (n < commands[i].min ||
+	    (commands[i].max >= 0 && n > commands[i].max)) {
+		fprintf(stderr, "showmojo-webhook %s: wrong arguments\n",
+		    commands[i].name);
+		return usage();
+	}
+	if (cfg_err != SMW_OK) {
+		fprintf(stderr, "configuration is invalid: %s\n",
+		    cfg->why[0] ? cfg->why : smw_err_name(cfg_err));
+		return 2;
+	}
 	smw_store_init(&store, cfg);
 	rc = commands[i].run(n, argv + 2, &store, cfg);
 	smw_store_free(&store);

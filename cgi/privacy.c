@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "db.h"
 #include "drain.h"
 #include "privacy.h"
 #include "spool.h"
@@ -35,6 +36,219 @@
 #define BATCH_BUDGET_MS 25
 #define BATCH_FIRST 10
 #define BATCH_MAX 2000
+
+/*
+ * The statements: the functions of sql/015-personal-data.sql and
+ * sql/021-spool-erasure.sql.
+ */
+static const char sql_forget[] =
+    "SELECT showings, events, quarantine, coalesce(erasure, 0)"
+    " FROM forget(string_to_array($1, E'\\n'), string_to_array($2, E'\\n'),"
+    " string_to_array($3, E'\\n'), $4::boolean)";
+static const char sql_prune_showings[] =
+    "SELECT showings, events, next_cursor"
+    " FROM prune_showings($1::integer, $2::jsonb, $3::integer,"
+    " $4::integer)";
+static const char sql_prune_quarantine[] =
+    "SELECT prune_quarantine($1::integer, $2::integer)";
+static const char sql_spool_holds[] =
+    "SELECT spool_holds($1::bytea, string_to_array($2, E'\\n'),"
+    " string_to_array($3, E'\\n'), string_to_array($4, E'\\n'))";
+static const char sql_spool_erasure[] =
+    "SELECT coalesce(spool_erasure($1::bigint, $2, $3::integer,"
+    " string_to_array($4, E'\\n'), string_to_array($5, E'\\n'),"
+    " string_to_array($6, E'\\n'), $7::integer), 0)";
+static const char sql_prune_record[] =
+    "SELECT coalesce(prune_record($1::integer, $2::integer, $3::integer,"
+    " $4::integer), 0)";
+static const struct smw_stmt stmt_forget = { sql_forget, 4, PGRES_TUPLES_OK,
+    1, "forget", SMW_STMT_PLAIN };
+static const struct smw_stmt stmt_prune_showings = { sql_prune_showings, 4,
+    PGRES_TUPLES_OK, 1, "prune", SMW_STMT_PLAIN };
+static const struct smw_stmt stmt_prune_quarantine = { sql_prune_quarantine,
+    2, PGRES_TUPLES_OK, 1, "prune", SMW_STMT_PLAIN };
+static const struct smw_stmt stmt_prune_record = { sql_prune_record, 4,
+    PGRES_TUPLES_OK, 1, "prune", SMW_STMT_PLAIN };
+static const struct smw_stmt stmt_spool_holds = { sql_spool_holds, 4,
+    PGRES_TUPLES_OK, 1, "forget (spool)", SMW_STMT_PLAIN };
+static const struct smw_stmt stmt_spool_erasure = { sql_spool_erasure, 7,
+    PGRES_TUPLES_OK, 1, "erasure (spool)", SMW_STMT_PLAIN };
+
+/*
+ * What one call of the schema's SQL functions (only the schema owner may
+ * execute them) changed, per table, and the erasures row that records it.
+ */
+struct smw_erasure {
+	long long	 showings;
+	long long	 events;
+	long long	 quarantine;
+	long long	 id;		/* erasures.id; 0 when none recorded */
+};
+
+/*
+ * Forget one person in one transaction: emails, phones and showing uids
+ * are lists of selectors, one a line (none: ""), none containing a line
+ * break.  With dry_run nothing changes and *out says what would.  No
+ * statement timeout applies to it.  SMW_EDB (logged, reason in
+ * store->why) when it failed: nothing changed then.
+ */
+static enum smw_err
+forget_rows(struct smw_store *s, const char *emails, const char *phones,
+    const char *uids, bool dry_run, struct smw_erasure *out)
+{
+	const char	*vals[4] = { emails, phones, uids,
+	    dry_run ? "true" : "false" };
+	struct smw_call	 c = { .st = &stmt_forget, .vals = vals };
+	PGresult	*r = NULL;
+	enum smw_err	 err;
+
+	memset(out, 0, sizeof(*out));
+	/* It reads every event: no statement timeout, as for migrate. */
+	s->timeout_ms = 0;
+	err = smw_db_run(s, &c, &r);
+	s->timeout_ms = s->cfg->timeout_ms;
+	if (err != SMW_OK)
+		return SMW_EDB;
+	out->showings = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	out->events = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	out->quarantine = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+	out->id = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+	PQclear(r);
+	return SMW_OK;
+}
+
+/*
+ * One batch of prune, its own transaction: erase up to limit showings
+ * whose last delivery is more than days old, after *cursor (NULL to
+ * start; the next one is stored there, malloc'd, NULL when done), and
+ * their events, stopping early once it has held its rows budget_ms; adds
+ * to *sum.  SMW_EDB, SMW_ENOMEM.
+ */
+static enum smw_err
+prune_showings_batch(struct smw_store *s, int days, int limit,
+    int budget_ms, char **cursor, struct smw_erasure *sum)
+{
+	char		 d[16], l[16], b[16];
+	const char	*vals[4] = { d, *cursor, l, b };
+	struct smw_call	 c = { .st = &stmt_prune_showings, .vals = vals };
+	PGresult	*r = NULL;
+	char		*next = NULL;
+	enum smw_err	 err;
+
+	snprintf(d, sizeof(d), "%d", days);
+	snprintf(l, sizeof(l), "%d", limit);
+	snprintf(b, sizeof(b), "%d", budget_ms);
+	if ((err = smw_db_run(s, &c, &r)) != SMW_OK)
+		return SMW_EDB;
+	if (!PQgetisnull(r, 0, 2) && (next = smw_strndup(PQgetvalue(r, 0, 2),
+	    (size_t)PQgetlength(r, 0, 2))) == NULL) {
+		err = SMW_ENOMEM;
+		goto out;
+	}
+	sum->showings += strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	sum->events += strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	smw_free(*cursor);
+	*cursor = next;
+out:
+	PQclear(r);
+	return err;
+}
+
+/*
+ * One batch of prune in the quarantine: delete up to limit rows replayed
+ * or more than days old; *deleted gets how many.  SMW_EDB.
+ */
+static enum smw_err
+prune_quarantine_batch(struct smw_store *s, int days, int limit,
+    long long *deleted)
+{
+	char		 d[16], l[16];
+	const char	*vals[2] = { d, l };
+	struct smw_call	 c = { .st = &stmt_prune_quarantine, .vals = vals };
+	PGresult	*r = NULL;
+
+	*deleted = 0;
+	snprintf(d, sizeof(d), "%d", days);
+	snprintf(l, sizeof(l), "%d", limit);
+	if (smw_db_run(s, &c, &r) != SMW_OK)
+		return SMW_EDB;
+	*deleted = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return SMW_OK;
+}
+
+/*
+ * Record a prune run that changed something (sum's counts); sum->id gets
+ * the erasures row (0 when nothing changed).  SMW_EDB.
+ */
+static enum smw_err
+prune_record(struct smw_store *s, int days,
+    struct smw_erasure *sum)
+{
+	char		 n[4][24];
+	const char	*vals[4] = { n[0], n[1], n[2], n[3] };
+	struct smw_call	 c = { .st = &stmt_prune_record, .vals = vals };
+	PGresult	*r = NULL;
+
+	snprintf(n[0], sizeof(n[0]), "%d", days);
+	snprintf(n[1], sizeof(n[1]), "%lld", sum->showings);
+	snprintf(n[2], sizeof(n[2]), "%lld", sum->events);
+	snprintf(n[3], sizeof(n[3]), "%lld", sum->quarantine);
+	if (smw_db_run(s, &c, &r) != SMW_OK)
+		return SMW_EDB;
+	sum->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return SMW_OK;
+}
+
+/*
+ * Whether a body from the spool (len bytes, any bytes) holds the person
+ * of the selector lists (as for smw_store_forget) into *holds
+ * (sql/021-spool-erasure.sql).  SMW_EDB.
+ */
+static enum smw_err
+spool_holds(struct smw_store *s, const char *body, size_t len,
+    const char *emails, const char *phones, const char *uids, bool *holds)
+{
+	const char	*vals[4] = { body, emails, phones, uids };
+	int		 lens[4] = { (int)len, 0, 0, 0 };
+	int		 fmts[4] = { 1, 0, 0, 0 };
+	struct smw_call	 c = { .st = &stmt_spool_holds, .vals = vals,
+	    .lens = lens, .fmts = fmts };
+	PGresult	*r = NULL;
+
+	if (smw_db_run(s, &c, &r) != SMW_OK)
+		return SMW_EDB;
+	*holds = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return SMW_OK;
+}
+
+/*
+ * Count n files erased from the spool in erasure *id, or record one
+ * (command "forget" with the selector lists, or "prune" of days) when *id
+ * is 0; *id gets the record's id.  SMW_EDB.
+ */
+static enum smw_err
+spool_erasure(struct smw_store *s, const char *command, int days,
+    const char *emails, const char *phones, const char *uids,
+    unsigned long n, long long *id)
+{
+	char		 num[3][24];
+	const char	*vals[7] = { num[0], command, days > 0 ? num[1] : NULL,
+	    emails, phones, uids, num[2] };
+	struct smw_call	 c = { .st = &stmt_spool_erasure, .vals = vals };
+	PGresult	*r = NULL;
+
+	snprintf(num[0], sizeof(num[0]), "%lld", *id);
+	snprintf(num[1], sizeof(num[1]), "%d", days);
+	snprintf(num[2], sizeof(num[2]), "%lu", n);
+	if (smw_db_run(s, &c, &r) != SMW_OK)
+		return SMW_EDB;
+	*id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return SMW_OK;
+}
 
 enum selector {
 	SEL_EMAIL,
@@ -95,7 +309,7 @@ holds_person(void *ctx, const char *name, const char *body, size_t len,
 
 	(void)name;
 	(void)received;
-	return smw_store_spool_holds(p->store, body, len, p->lists[SEL_EMAIL],
+	return spool_holds(p->store, body, len, p->lists[SEL_EMAIL],
 	    p->lists[SEL_PHONE], p->lists[SEL_SHOWING], hit);
 }
 
@@ -176,14 +390,14 @@ cmd_forget(int argc, char *argv[], struct smw_store *store,
 		    store->why[0] ? store->why : "spool unavailable");
 		goto out;
 	}
-	if (smw_store_forget(store, p.lists[SEL_EMAIL], p.lists[SEL_PHONE],
+	if (forget_rows(store, p.lists[SEL_EMAIL], p.lists[SEL_PHONE],
 	    p.lists[SEL_SHOWING], dry_run, &e) != SMW_OK) {
 		fprintf(stderr, "forget: nothing changed in the tables%s: "
 		    "%s\n", spooled ? " (files erased in the spool)" : "",
 		    store->why);
 		goto out;
 	}
-	if (!dry_run && spooled > 0 && smw_store_spool_erasure(store,
+	if (!dry_run && spooled > 0 && spool_erasure(store,
 	    "forget", 0, p.lists[SEL_EMAIL], p.lists[SEL_PHONE],
 	    p.lists[SEL_SHOWING], spooled, &e.id) != SMW_OK) {
 		fprintf(stderr, "forget: erased, but the %lu files of the "
@@ -274,7 +488,7 @@ cmd_prune(int argc, char *argv[], struct smw_store *store,
 		goto fail;
 	do {
 		t0 = smw_now_ms();
-		if (smw_store_prune_showings(store, (int)days, limit,
+		if (prune_showings_batch(store, (int)days, limit,
 		    BATCH_BUDGET_MS, &cursor, &sum) != SMW_OK)
 			goto fail;
 		ms = smw_now_ms() - t0;
@@ -286,7 +500,7 @@ cmd_prune(int argc, char *argv[], struct smw_store *store,
 	limit = BATCH_FIRST;
 	do {
 		t0 = smw_now_ms();
-		if (smw_store_prune_quarantine(store, (int)days, limit,
+		if (prune_quarantine_batch(store, (int)days, limit,
 		    &deleted) != SMW_OK)
 			goto fail;
 		ms = smw_now_ms() - t0;
@@ -304,8 +518,8 @@ cmd_prune(int argc, char *argv[], struct smw_store *store,
 		snprintf(store->why, sizeof(store->why), "spool unavailable");
 		goto fail;
 	}
-	if (smw_store_prune_record(store, (int)days, &sum) != SMW_OK ||
-	    (spooled > 0 && smw_store_spool_erasure(store, "prune",
+	if (prune_record(store, (int)days, &sum) != SMW_OK ||
+	    (spooled > 0 && spool_erasure(store, "prune",
 	    (int)days, "", "", "", spooled, &sum.id) != SMW_OK))
 		goto fail;
 	progress(tty, &sum, "\n");
@@ -326,7 +540,7 @@ fail:
 	    sum.showings, sum.events, sum.quarantine, store->why);
 	/* What the committed batches did is recorded all the same. */
 	if (sum.showings + sum.events + sum.quarantine > 0 &&
-	    smw_store_prune_record(store, (int)days, &sum) == SMW_OK &&
+	    prune_record(store, (int)days, &sum) == SMW_OK &&
 	    sum.id != 0)
 		fprintf(stderr, "prune: recorded as erasure %lld\n", sum.id);
 out:

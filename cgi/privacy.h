@@ -4,7 +4,7 @@
 #define SMW_PRIVACY_H
 
 #include "config.h"
-#include "store.h"
+#include "db.h"
 
 /*
  * showmojo-webhook forget [--dry-run] --email ADDR | --phone NUMBER |

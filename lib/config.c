@@ -5,7 +5,7 @@
  * are never logged.
  */
 #include <errno.h>
-#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +47,21 @@ smw_config_free(struct smw_config *c)
 	c->ntokens = 0;
 }
 
+/*
+ * A setting that cannot be used: said in the log, and kept in c->why for
+ * a caller that reports it (a command).  Never a token's value.
+ */
+static void SMW_PRINTF(2, 3)
+invalid(struct smw_config *c, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof(c->why), fmt, ap);
+	va_end(ap);
+	smw_log(SMW_LOG_ERR, "%s", c->why);
+}
+
 /* Add one token (s, len), trimmed of blanks; empty ones are skipped. */
 static enum smw_err
 add_token(struct smw_config *c, const char *s, size_t len)
@@ -59,7 +74,7 @@ add_token(struct smw_config *c, const char *s, size_t len)
 	if (len == 0)
 		return SMW_OK;
 	if (c->ntokens == SMW_MAX_TOKENS) {
-		smw_log(SMW_LOG_ERR, "more than %d tokens configured",
+		invalid(c, "more than %d tokens configured",
 		    SMW_MAX_TOKENS);
 		return SMW_ECONFIG;
 	}
@@ -104,7 +119,7 @@ read_token_file(struct smw_config *c, const char *path)
 	enum smw_err	 err = SMW_ECONFIG;
 
 	if ((f = fopen(path, "r")) == NULL) {
-		smw_log(SMW_LOG_ERR, "SHOWMOJO_TOKEN_FILE %s: %s", path,
+		invalid(c, "SHOWMOJO_TOKEN_FILE %s: %s", path,
 		    strerror(errno));
 		goto out;
 	}
@@ -114,12 +129,12 @@ read_token_file(struct smw_config *c, const char *path)
 	}
 	n = fread(buf, 1, TOKEN_FILE_MAX + 1, f);
 	if (ferror(f)) {
-		smw_log(SMW_LOG_ERR, "SHOWMOJO_TOKEN_FILE %s: read error",
+		invalid(c, "SHOWMOJO_TOKEN_FILE %s: read error",
 		    path);
 		goto out;
 	}
 	if (n > TOKEN_FILE_MAX) {
-		smw_log(SMW_LOG_ERR, "SHOWMOJO_TOKEN_FILE %s: larger than %d "
+		invalid(c, "SHOWMOJO_TOKEN_FILE %s: larger than %d "
 		    "bytes", path, TOKEN_FILE_MAX);
 		goto out;
 	}
@@ -148,8 +163,8 @@ env_dup(const char *name, char **out)
 
 /* A decimal number in [lo, hi] from the environment. */
 static enum smw_err
-env_number(const char *name, unsigned long long lo, unsigned long long hi,
-    unsigned long long *out)
+env_number(struct smw_config *c, const char *name, unsigned long long lo,
+    unsigned long long hi, unsigned long long *out)
 {
 	const char		*v = getenv(name);
 	char			*end;
@@ -160,7 +175,7 @@ env_number(const char *name, unsigned long long lo, unsigned long long hi,
 	errno = 0;
 	n = strtoull(v, &end, 10);
 	if (errno != 0 || *end != '\0' || v[0] == '-' || n < lo || n > hi) {
-		smw_log(SMW_LOG_ERR, "%s=%s: expected a number from %llu to "
+		invalid(c, "%s=%s: expected a number from %llu to "
 		    "%llu", name, v, lo, hi);
 		return SMW_ECONFIG;
 	}
@@ -196,25 +211,20 @@ smw_config_load(struct smw_config *c)
 		if (strcmp(v, "none") == 0)
 			c->auth_none = true;
 		else if (strcmp(v, "token") != 0) {
-			smw_log(SMW_LOG_ERR, "SHOWMOJO_AUTH=%s: expected "
+			invalid(c, "SHOWMOJO_AUTH=%s: expected "
 			    "\"none\" or \"token\"", v);
 			return SMW_ECONFIG;
 		}
 	}
 
+	/* At most 16 MiB: PostgreSQL stores or quarantines every one. */
 	n = c->max_body;
-	if ((err = env_number("SHOWMOJO_MAX_BODY", 1, ULLONG_MAX, &n)) !=
-	    SMW_OK)
+	if ((err = env_number(c, "SHOWMOJO_MAX_BODY", 1, SMW_MAX_BODY_CAP,
+	    &n)) != SMW_OK)
 		return err;
-	if (n > SMW_MAX_BODY_CAP) {
-		smw_log(SMW_LOG_ERR, "SHOWMOJO_MAX_BODY=%llu: at most %d bytes "
-		    "(16 MiB), so that PostgreSQL can store or quarantine "
-		    "every delivery accepted", n, SMW_MAX_BODY_CAP);
-		return SMW_ECONFIG;
-	}
 	c->max_body = n;
 	n = c->timeout_ms;
-	if ((err = env_number("SHOWMOJO_TIMEOUT_MS", 0, 3600000, &n)) !=
+	if ((err = env_number(c, "SHOWMOJO_TIMEOUT_MS", 0, 3600000, &n)) !=
 	    SMW_OK)
 		return err;
 	c->timeout_ms = n;
@@ -225,28 +235,28 @@ smw_config_load(struct smw_config *c)
 		else if (strcmp(v, "reject") == 0)
 			c->on_invalid = SMW_ON_INVALID_REJECT;
 		else {
-			smw_log(SMW_LOG_ERR, "SHOWMOJO_ON_INVALID=%s: "
+			invalid(c, "SHOWMOJO_ON_INVALID=%s: "
 			    "expected \"quarantine\" or \"reject\"", v);
 			return SMW_ECONFIG;
 		}
 	}
 
 	if ((err = env_dup("SHOWMOJO_SPOOL", &c->spool)) != SMW_OK ||
-	    (err = env_number("SHOWMOJO_SPOOL_MAX", 1, ~0ULL >> 1,
+	    (err = env_number(c, "SHOWMOJO_SPOOL_MAX", 1, ~0ULL >> 1,
 	    &c->spool_max)) != SMW_OK)
 		return err;
 	if (c->spool != NULL && c->spool[0] != '/') {
-		smw_log(SMW_LOG_ERR, "SHOWMOJO_SPOOL=%s: expected an absolute "
+		invalid(c, "SHOWMOJO_SPOOL=%s: expected an absolute "
 		    "path", c->spool);
 		return SMW_ECONFIG;
 	}
 	if (c->spool != NULL && (why = smw_config_spool_untrusted(c->spool,
 	    whybuf, sizeof(whybuf))) != NULL) {
-		smw_log(SMW_LOG_ERR, "SHOWMOJO_SPOOL=%s: %s", c->spool, why);
+		invalid(c, "SHOWMOJO_SPOOL=%s: %s", c->spool, why);
 		return SMW_ECONFIG;
 	}
 	n = c->strict;
-	if ((err = env_number("SHOWMOJO_STRICT", 0, 1, &n)) != SMW_OK)
+	if ((err = env_number(c, "SHOWMOJO_STRICT", 0, 1, &n)) != SMW_OK)
 		return err;
 	c->strict = n == 1;
 	return SMW_OK;

@@ -46,6 +46,7 @@ struct smw_config {
 	char			*spool;		/* SHOWMOJO_SPOOL; NULL: off */
 	unsigned long long	 spool_max;	/* SHOWMOJO_SPOOL_MAX, bytes */
 	bool			 strict;	/* SHOWMOJO_STRICT=1 */
+	char			 why[320];	/* what is invalid, if so */
 };
 
 /* Defaults, nothing allocated.  Pair with smw_config_free. */
@@ -53,9 +54,9 @@ void smw_config_init(struct smw_config *);
 
 /*
  * Read SHOWMOJO_* from the environment, and the tokens of
- * SHOWMOJO_TOKEN_FILE.  SMW_ECONFIG (logged, naming the variable) for a
- * value that cannot be used, SMW_ENOMEM.  A missing credential is not an
- * error here: see smw_config_accepts.
+ * SHOWMOJO_TOKEN_FILE.  SMW_ECONFIG (logged, naming the variable, and
+ * kept in why) for a value that cannot be used, SMW_ENOMEM.  A missing
+ * credential is not an error here: see smw_config_accepts.
  */
 enum smw_err smw_config_load(struct smw_config *) SMW_MUSTCHECK;
 

@@ -119,10 +119,11 @@ finish(struct smw_delivery *d, struct smw_store *s,
 }
 
 /*
- * The one place a retryable failure becomes a 200 (SPEC "Spool"): only a
- * request that passed authentication and the size limit gets here, and
- * only a database failure is spooled, never an invalid delivery (that one
- * is quarantined, or spooled when the quarantine itself is unavailable).
+ * The one place a retryable failure becomes a 200 (doc/design.md,
+ * "Spool"): only a request that passed authentication and the size limit
+ * gets here, and only a database failure is spooled, never an invalid
+ * delivery (that one is quarantined, or spooled when the quarantine
+ * itself is unavailable).
  */
 enum smw_err
 smw_delivery_finish(struct smw_delivery *d, struct smw_store *s,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Field tables of the delivery (SPEC "The delivery") and the checks on
- * field values that must hold before anything reaches the database.
+ * Field tables of the delivery (doc/design.md, "The delivery") and the
+ * checks on field values that must hold before anything reaches the
+ * database.
  */
 #include <errno.h>
 #include <limits.h>

@@ -12,6 +12,7 @@
 #include "log.h"
 
 enum smw_log_level smw_log_max = SMW_LOG_INFO;
+bool smw_log_quiet;
 
 static const char *const level_names[SMW_LOG__MAX] = {
 	[SMW_LOG_ERR] = "error",
@@ -29,7 +30,8 @@ smw_log(enum smw_log_level level, const char *fmt, ...)
 	size_t	 i, len;
 	ssize_t	 w;
 
-	if (level > smw_log_max || (unsigned)level >= SMW_LOG__MAX)
+	if (smw_log_quiet || level > smw_log_max ||
+	    (unsigned)level >= SMW_LOG__MAX)
 		return;
 	n = snprintf(line, sizeof(line), "showmojo-webhook[%ld]: %s: ",
 	    (long)getpid(), level_names[level]);

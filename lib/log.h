@@ -6,6 +6,7 @@
 #ifndef SMW_LOG_H
 #define SMW_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util.h"
@@ -20,6 +21,12 @@ enum smw_log_level {
 
 /* Lines above this level are dropped.  Default SMW_LOG_INFO. */
 extern enum smw_log_level smw_log_max;
+
+/*
+ * Set by a command while it says in its own words what went wrong (check):
+ * no line is written, so that a reason is not printed twice.
+ */
+extern bool smw_log_quiet;
 
 /*
  * Write one line.  Control characters in the formatted text are replaced

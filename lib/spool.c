@@ -238,28 +238,15 @@ usage_add(const char *dir, long long bytes, long entries, long aside)
 static enum smw_err
 count(const char *dir, struct smw_spool_usage *u)
 {
-	DIR		*d;
-	struct dirent	*de;
-	struct stat	 st;
+	struct smw_spool_figures	 f;
+	enum smw_err			 err;
 
 	memset(u, 0, sizeof(*u));
-	if ((d = opendir(dir)) == NULL) {
-		smw_log(SMW_LOG_ERR, "spool %s: %s", dir, strerror(errno));
-		return SMW_ESYS;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' ||
-		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) !=
-		    0)
-			continue;
-		if (S_ISREG(st.st_mode))
-			u->bytes += (unsigned long long)st.st_size;
-		if (strncmp(de->d_name, "e-", 2) == 0)
-			u->entries++;
-		else if (strncmp(de->d_name, "bad-", 4) == 0)
-			u->aside++;
-	}
-	closedir(d);
+	if ((err = smw_spool_figures(dir, &f)) != SMW_OK)
+		return err;
+	u->bytes = f.bytes;
+	u->entries = f.entries;
+	u->aside = f.bad;
 	return SMW_OK;
 }
 
@@ -738,7 +725,8 @@ smw_spool_figures(const char *dir, struct smw_spool_figures *f)
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) !=
 		    0)
 			continue;
-		f->bytes += (unsigned long long)st.st_size;
+		if (S_ISREG(st.st_mode))
+			f->bytes += (unsigned long long)st.st_size;
 		if (strncmp(de->d_name, "bad-", 4) == 0)
 			f->bad++;
 		if (strncmp(de->d_name, "e-", 2) != 0)

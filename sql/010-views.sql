@@ -4,7 +4,8 @@
 -- as a new migration.  "Now" in the views is as_of(): now(), unless the
 -- session sets showmojo.as_of.
 --
--- Event order is the SPEC's: numeric event ids by value, then created_at,
+-- Event order is the ordering rule's (doc/design.md, "Ordering rule"):
+-- numeric event ids by value, then created_at,
 -- then the id; an id that is not all digits sorts before numeric ones, as
 -- ingest() orders them.
 BEGIN;

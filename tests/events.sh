@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Random event sets for the ordering and concurrency tests.  Source after
 # tests/lib.sh.  gen_events DIR KIND N SHOWINGS writes N deliveries as
-# DIR/NNN.json, named in the order the SPEC's ordering rule puts them:
+# DIR/NNN.json, named in the order the ordering rule (doc/design.md) puts them:
 #   KIND numeric: all-digit ids, increasing by value (digit counts vary,
 #                 so text order differs from numeric order);
 #   KIND text:    non-numeric ids with increasing created_at, some equal

@@ -79,6 +79,12 @@ own_cluster_ctl() {	# own_cluster_ctl start|stop|restart
 	as_pg "$PGBIN/pg_ctl" -D "$OWN_PG/data" -l "$OWN_PG/log" -w -m fast \
 		-o "-p $PGPORT -k $OWN_PG -c listen_addresses=''" "$1" >/dev/null 2>&1
 }
+own_cluster_tcp() {	# the own cluster restarted to listen on 127.0.0.1 too
+	own_cluster_ctl stop
+	as_pg "$PGBIN/pg_ctl" -D "$OWN_PG/data" -l "$OWN_PG/log" -w \
+		-o "-p $PGPORT -k $OWN_PG -c listen_addresses=127.0.0.1" start >/dev/null 2>&1 ||
+		bail "could not start the cluster on 127.0.0.1:$PGPORT"
+}
 
 # A new database for this script, migrated, dropped at exit.
 new_db() {

@@ -20,10 +20,7 @@ fi
 export SHOWMOJO_TOKENS=tok-net SHOWMOJO_TIMEOUT_MS=3000
 own_cluster
 # This cluster also listens on loopback TCP, on its own port.
-own_cluster_ctl stop
-as_pg "$PGBIN/pg_ctl" -D "$OWN_PG/data" -l "$OWN_PG/log" -w \
-	-o "-p $PGPORT -k $OWN_PG -c listen_addresses=127.0.0.1" start >/dev/null 2>&1 ||
-	bail "could not start the cluster on 127.0.0.1:$PGPORT"
+own_cluster_tcp
 new_db
 export SHOWMOJO_DB="host=127.0.0.1 port=$PGPORT dbname=$TEST_DB user=postgres"
 

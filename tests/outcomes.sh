@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Every row of the SPEC's outcomes table through the real binary (CGI),
-# each with its database effect; the check subcommand.  New event,
+# Every row of the outcomes table (doc/design.md, "Outcomes") through the
+# real binary (CGI), each with its database effect; the check subcommand.  New event,
 # duplicate and older event are in cgi.sh; transient failures inside the
 # transaction in store.sh.
 . "$top_srcdir/tests/lib.sh"

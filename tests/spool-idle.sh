@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# FastCGI workers drain the spool on their own (SPEC "Spool"): with the
+# FastCGI workers drain the spool on their own (doc/design.md, "Spool"): with the
 # database stopped, deliveries reach two workers and are spooled.  While
 # the database stays stopped and nothing else arrives, the idle workers
 # try it again, less and less often.  Once it answers they store every

@@ -19,10 +19,7 @@ command -v cgi-fcgi >/dev/null || bail "cgi-fcgi missing (Debian package libfcgi
 export SHOWMOJO_TOKENS=tok-spool-net
 unset SHOWMOJO_TIMEOUT_MS
 own_cluster
-own_cluster_ctl stop
-as_pg "$PGBIN/pg_ctl" -D "$OWN_PG/data" -l "$OWN_PG/log" -w \
-	-o "-p $PGPORT -k $OWN_PG -c listen_addresses=127.0.0.1" start >/dev/null 2>&1 ||
-	bail "could not start the cluster on 127.0.0.1:$PGPORT"
+own_cluster_tcp
 new_db
 ONE="host=127.0.0.1 port=$PGPORT dbname=$TEST_DB user=postgres"
 TWO="host=127.0.0.2,127.0.0.1 port=$PGPORT,$PGPORT dbname=$TEST_DB user=postgres"
