@@ -7,7 +7,7 @@
 # of them not UTF-8) are stored; "forget --email --phone" erases her from
 # showings, events and the quarantine, so that a data-only dump of the
 # schema holds no trace of her, while everyone else's rows stay as they
-# were and every README query still runs.  Then: dry run, second run,
+# were and every query of doc/data.md still runs.  Then: dry run, second run,
 # later deliveries, --showing, and who may run it.
 . "$(dirname "$0")/lib.sh"
 export SHOWMOJO_TOKENS=tok-forget
@@ -110,18 +110,18 @@ SELECT id, payload FROM events WHERE coalesce(showing_uid, '')
 SELECT id, md5(body), reason FROM quarantine WHERE event_id IN ('2060', '2104')
     ORDER BY id"
 others_before=$(q -c "$OTHERS")
-mkdir "$TMPD/readme"
-awk -v dir="$TMPD/readme" -f "$VIEWS/readme-queries.awk" "$top_srcdir/README"
-readme_runs() {	# readme_runs: the README queries that fail, or "all ran"
+mkdir "$TMPD/queries"
+awk -v dir="$TMPD/queries" -f "$VIEWS/queries.awk" "$top_srcdir/doc/data.md"
+queries_run() {	# queries_run: doc/data.md's queries that fail, or "all ran"
 	local f failed=
-	for f in $(cat "$TMPD/readme/index"); do
-		q -f "$TMPD/readme/$f.sql" >"$TMPD/readme/$f.out" 2>&1 ||
+	for f in $(cat "$TMPD/queries/index"); do
+		q -f "$TMPD/queries/$f.sql" >"$TMPD/queries/$f.out" 2>&1 ||
 			failed="$failed $f"
 	done
 	echo "${failed:-all ran}"
 }
-is "$(readme_runs)" "all ran" "before: every README query runs"
-jordan_before=$(cat "$TMPD/readme/prospect.out")
+is "$(queries_run)" "all ran" "before: every doc/data.md query runs"
+jordan_before=$(cat "$TMPD/queries/prospect.out")
 
 # A dry run changes nothing.
 dump >"$TMPD/dump.before"
@@ -160,9 +160,9 @@ is "$(q -c "SELECT count(*), count(*) FILTER (WHERE length(body) = 0),
     string_agg(DISTINCT replay_result, ',') FILTER (WHERE length(body) = 0)
     FROM quarantine")" "5|3|erased" \
 	"the quarantined bodies holding her are emptied, their rows kept, no longer pending"
-is "$(readme_runs)" "all ran" "after: every README query runs"
-is "$(cat "$TMPD/readme/prospect.out")" "$jordan_before" \
-	"another prospect's timeline (README query) is the same"
+is "$(queries_run)" "all ran" "after: every doc/data.md query runs"
+is "$(cat "$TMPD/queries/prospect.out")" "$jordan_before" \
+	"another prospect's timeline (doc/data.md query) is the same"
 h1=$(printf 'email:priya@example.com' | sha256sum | cut -d' ' -f1)
 h2=$(printf 'phone:5550101234' | sha256sum | cut -d' ' -f1)
 want=$(printf '%s\n%s\n' "$h1" "$h2" | sort | paste -sd,)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The README's example queries on 100,000 events: after ANALYZE, each
+# The example queries of doc/data.md on 100,000 events: after ANALYZE, each
 # plan reads the big tables (events, showings, quarantine) through an
 # index, never by a sequential scan.  The data is generated in SQL straight
 # into the tables (not through the program) to keep this fast: 200
@@ -73,12 +73,12 @@ is "$(q -c "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM showings
     (SELECT count(*) FROM quarantine WHERE replayed_at IS NULL)")" \
 	"100000|20000|30" "generated 100,000 events, 20,000 showings, 30 waiting"
 
-mkdir "$TMPD/readme"
-awk -v dir="$TMPD/readme" -f "$DATA/views/readme-queries.awk" "$top_srcdir/README"
-[ -s "$TMPD/readme/index" ] || bail "no example queries found in README"
+mkdir "$TMPD/queries"
+awk -v dir="$TMPD/queries" -f "$DATA/views/queries.awk" "$top_srcdir/doc/data.md"
+[ -s "$TMPD/queries/index" ] || bail "no example queries found in doc/data.md"
 
 while read -r name; do
-	plan=$(q -c "EXPLAIN $(sed '/^--/d' "$TMPD/readme/$name.sql")" 2>&1)
+	plan=$(q -c "EXPLAIN $(sed '/^--/d' "$TMPD/queries/$name.sql")" 2>&1)
 	# The scans of the plan, one a line, for the log.
 	scans=$(printf '%s\n' "$plan" | grep -Eo \
 		'(Bitmap Index|Index Only|Index|Seq) Scan( using [a-z_]+)? on [a-z_]+' |
@@ -91,6 +91,6 @@ while read -r name; do
 		printf '%s\n' "$plan" | sed 's/^/#   /'
 	fi
 	printf '%s\n' "$scans"
-done <"$TMPD/readme/index"
+done <"$TMPD/queries/index"
 
 done_testing

@@ -4,7 +4,7 @@
 # reference tables checked against the names ShowMojo's webhook document
 # lists (tests/data/reference/: zones.txt, actions.txt), then a set of
 # deliveries (tests/data/views/) stored through the real program, every
-# view and every example query of the README's "Querying" section run on
+# view and every example query of doc/data.md's "Querying" section run on
 # them with exact expected rows, and an upgrade from a database that has
 # only 001 with its data kept.
 . "$(dirname "$0")/lib.sh"
@@ -319,22 +319,22 @@ is "$(q -c "BEGIN" -c "UPDATE quarantine SET replayed_at = now()
 	"event.showing.showtime is not an ISO 8601 date-time|1" \
 	"quarantine_summary leaves replayed deliveries out"
 
-# --- the README's examples ------------------------------------------------
+# --- the examples of doc/data.md ------------------------------------------
 
-mkdir "$TMPD/readme"
-awk -v dir="$TMPD/readme" -f "$VIEWS/readme-queries.awk" "$top_srcdir/README"
-is "$(tr '\n' ' ' <"$TMPD/readme/index" 2>/dev/null)" \
+mkdir "$TMPD/queries"
+awk -v dir="$TMPD/queries" -f "$VIEWS/queries.awk" "$top_srcdir/doc/data.md"
+is "$(tr '\n' ' ' <"$TMPD/queries/index" 2>/dev/null)" \
 	"upcoming-week funnel-last-month prospect canceled-today quarantine activity " \
-	"the README's Querying section has the six examples"
+	"doc/data.md's Querying section has the six examples"
 
-expect() {	# expect NAME ROWS: run the README's query NAME
+expect() {	# expect NAME ROWS: run doc/data.md's query NAME
 	local got
-	if [ ! -f "$TMPD/readme/$1.sql" ]; then
-		ok 1 "README query $1 present"
+	if [ ! -f "$TMPD/queries/$1.sql" ]; then
+		ok 1 "doc/data.md query $1 present"
 		return
 	fi
-	got=$(q -f "$TMPD/readme/$1.sql" 2>&1)
-	is "$got" "$2" "README query $1"
+	got=$(q -f "$TMPD/queries/$1.sql" 2>&1)
+	is "$got" "$2" "doc/data.md query $1"
 }
 
 expect upcoming-week \
@@ -402,9 +402,9 @@ is "$(PGOPTIONS="-c showmojo.as_of=$AS_OF" PGTZ=UTC \
 	-c "$QUALIFIED" 2>&1)" "$(q -c "$LOCAL")" \
 	"the views answer a reader who qualifies their names"
 for name in upcoming-week funnel-last-month prospect canceled-today activity; do
-	is "$(qny -f "$TMPD/readme/$name.sql" 2>&1)" \
-		"$(q -f "$TMPD/readme/$name.sql" 2>&1)" \
-		"README query $name: the same for a reader in New York"
+	is "$(qny -f "$TMPD/queries/$name.sql" 2>&1)" \
+		"$(q -f "$TMPD/queries/$name.sql" 2>&1)" \
+		"doc/data.md query $name: the same for a reader in New York"
 done
 
 # --- upgrade: a database made by 001 alone keeps its data ------------------
