@@ -43,8 +43,8 @@
 /*
  * An entry that fails for a reason of its own (a lock held, a statement
  * timeout), not the database's availability, is tried again after 2, 4,
- * 8, ... seconds, at most an hour apart, and set aside after this many
- * tries (about two hours in all).
+ * 8, ... 2048 seconds (never more than an hour apart), and set aside at
+ * its twelfth failure: about 70 minutes after the first.
  */
 #define ENTRY_TRIES_MAX 12
 #define ENTRY_RETRY_MOST_S 3600

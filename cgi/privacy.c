@@ -28,9 +28,9 @@
 #define SELECTORS_MAX 65536
 
 /*
- * A prune batch should hold its rows about this long, ms (README): the
- * batch size follows it, and the database stops a batch of showings at
- * BATCH_BUDGET_MS whatever its size.
+ * A prune batch should hold its rows about this long, ms
+ * (doc/personal-data.md): the batch size follows it, and the database
+ * stops a batch of showings at BATCH_BUDGET_MS whatever its size.
  */
 #define BATCH_TARGET_MS 30.0
 #define BATCH_BUDGET_MS 25

@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: MIT
--- The views people query (README, "Querying").  Only CREATE OR REPLACE
+-- The views people query (doc/data.md, "Querying").  Only CREATE OR REPLACE
 -- VIEW here, so a later version of this file can be applied over this one
 -- as a new migration.  "Now" in the views is as_of(): now(), unless the
 -- session sets showmojo.as_of.

@@ -10,7 +10,7 @@
 -- and a past showing never confirmed is "expired", not "completed".
 BEGIN;
 
--- The order of events (README, "Order of events"): event.id as a number
+-- The order of events (doc/design.md, "Ordering rule"): event.id as a number
 -- when it is all digits, then created_at, then the id byte by byte; a
 -- missing number or time sorts first.  Compare keys with < and >, sort
 -- with ORDER BY event_key(...).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The code's shape (STYLE.md, .editorconfig) in the C sources: lines of at
+# The code's shape (.editorconfig) in the C sources: lines of at
 # most 80 columns with tabs of 8, indentation by tabs (a continuation line
 # adds four spaces), no trailing white space, an SPDX line at the top.
 # Also "make format-check".
