@@ -132,8 +132,15 @@ is "$(dpkg-query -W -f='${Status}' "$PKG")" "install ok installed" "dpkg: instal
 
 [ -x "$SMW" ]
 ok $? "the program: $SMW"
+missing=
+for f in "$top_srcdir"/man/*.[1-9] "$top_srcdir"/cgi/*.[1-9]; do
+	[ -e "$f" ] || continue
+	n=${f##*/}
+	[ -s "/usr/share/man/man${n##*.}/$n.gz" ] || missing="$missing $n"
+done
+is "$missing" "" "every man page of the tree in /usr/share/man"
 [ -s /usr/share/man/man8/showmojo-webhook.8.gz ]
-ok $? "the man page: showmojo-webhook(8)"
+ok $? "...showmojo-webhook(8) among them"
 zcat /usr/share/man/man8/showmojo-webhook.8.gz | grep -q "$SHARE/sql"
 ok $? "...naming the installed migrations"
 want=$(cd "$top_srcdir/sql" && ls ./*.sql | sed 's|^\./||')
