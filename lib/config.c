@@ -161,10 +161,13 @@ env_dup(const char *name, char **out)
 	return SMW_OK;
 }
 
-/* A decimal number in [lo, hi] from the environment. */
+/*
+ * A decimal number in [lo, hi] from the environment; why (or NULL) says
+ * why the range is what it is.
+ */
 static enum smw_err
 env_number(struct smw_config *c, const char *name, unsigned long long lo,
-    unsigned long long hi, unsigned long long *out)
+    unsigned long long hi, const char *why, unsigned long long *out)
 {
 	const char		*v = getenv(name);
 	char			*end;
@@ -176,7 +179,8 @@ env_number(struct smw_config *c, const char *name, unsigned long long lo,
 	n = strtoull(v, &end, 10);
 	if (errno != 0 || *end != '\0' || v[0] == '-' || n < lo || n > hi) {
 		invalid(c, "%s=%s: expected a number from %llu to "
-		    "%llu", name, v, lo, hi);
+		    "%llu%s%s%s", name, v, lo, hi, why ? " (" : "",
+		    why ? why : "", why ? ")" : "");
 		return SMW_ECONFIG;
 	}
 	*out = n;
@@ -217,15 +221,15 @@ smw_config_load(struct smw_config *c)
 		}
 	}
 
-	/* At most 16 MiB: PostgreSQL stores or quarantines every one. */
 	n = c->max_body;
 	if ((err = env_number(c, "SHOWMOJO_MAX_BODY", 1, SMW_MAX_BODY_CAP,
-	    &n)) != SMW_OK)
+	    "16 MiB, so that PostgreSQL can store or quarantine every "
+	    "delivery accepted", &n)) != SMW_OK)
 		return err;
 	c->max_body = n;
 	n = c->timeout_ms;
-	if ((err = env_number(c, "SHOWMOJO_TIMEOUT_MS", 0, 3600000, &n)) !=
-	    SMW_OK)
+	if ((err = env_number(c, "SHOWMOJO_TIMEOUT_MS", 0, 3600000, NULL,
+	    &n)) != SMW_OK)
 		return err;
 	c->timeout_ms = n;
 
@@ -243,7 +247,7 @@ smw_config_load(struct smw_config *c)
 
 	if ((err = env_dup("SHOWMOJO_SPOOL", &c->spool)) != SMW_OK ||
 	    (err = env_number(c, "SHOWMOJO_SPOOL_MAX", 1, ~0ULL >> 1,
-	    &c->spool_max)) != SMW_OK)
+	    NULL, &c->spool_max)) != SMW_OK)
 		return err;
 	if (c->spool != NULL && c->spool[0] != '/') {
 		invalid(c, "SHOWMOJO_SPOOL=%s: expected an absolute "
@@ -256,7 +260,7 @@ smw_config_load(struct smw_config *c)
 		return SMW_ECONFIG;
 	}
 	n = c->strict;
-	if ((err = env_number(c, "SHOWMOJO_STRICT", 0, 1, &n)) != SMW_OK)
+	if ((err = env_number(c, "SHOWMOJO_STRICT", 0, 1, NULL, &n)) != SMW_OK)
 		return err;
 	c->strict = n == 1;
 	return SMW_OK;

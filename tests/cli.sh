@@ -16,7 +16,7 @@ is "$?:$(printf '%s\n' "$out" | head -1)" "2:showmojo-webhook: unknown command '
 	"an unknown command is named before the usage"
 ok "$(printf '%s\n' "$out" | grep -q '^usage: showmojo-webhook migrate'; echo $?)" "...then the usage"
 out=$(SHOWMOJO_MAX_BODY=0 "$SMW" check 2>&1 >/dev/null | grep -v '^showmojo-webhook\[')
-is "$out" "configuration is invalid: SHOWMOJO_MAX_BODY=0: expected a number from 1 to 16777216" \
+is "$out" "configuration is invalid: SHOWMOJO_MAX_BODY=0: expected a number from 1 to 16777216 (16 MiB, so that PostgreSQL can store or quarantine every delivery accepted)" \
 	"an invalid setting is named, with its real range"
 out=$(SHOWMOJO_TIMEOUT_MS=soon "$SMW" drain 2>&1 >/dev/null | grep -v '^showmojo-webhook\[')
 is "$out" "configuration is invalid: SHOWMOJO_TIMEOUT_MS=soon: expected a number from 0 to 3600000" \

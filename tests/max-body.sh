@@ -62,11 +62,11 @@ is "$(sql "select count(*) from showmojo.quarantine")" 1 "and nothing is kept"
 # A larger setting is refused at start, with the variable and the cap.
 SHOWMOJO_MAX_BODY=$((cap + 1)) "$SMW" check >"$TMPD/check.out" 2>&1
 is "$?" 2 "check refuses SHOWMOJO_MAX_BODY=$((cap + 1))"
-grep -q "SHOWMOJO_MAX_BODY=$((cap + 1)): at most $cap bytes (16 MiB)" "$TMPD/check.out"
+grep -q "SHOWMOJO_MAX_BODY=$((cap + 1)): expected a number from 1 to $cap (16 MiB" "$TMPD/check.out"
 ok $? "naming the variable and the cap ($(head -1 "$TMPD/check.out"))"
 SHOWMOJO_MAX_BODY=1073741824 post '{"event":{"id":"9003"}}'
 is "$STATUS" 503 "a CGI delivery with a setting past the cap is answered 503"
-grep -q "SHOWMOJO_MAX_BODY=1073741824: at most $cap bytes" "$TMPD/stderr"
+grep -q "SHOWMOJO_MAX_BODY=1073741824: expected a number from 1 to $cap " "$TMPD/stderr"
 ok $? "and the log says why"
 
 done_testing
