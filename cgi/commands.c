@@ -150,7 +150,7 @@ cmd_migrate(int argc, char *argv[], struct smw_store *store,
 		return 1;
 	}
 	if (smw_store_migrate(store, dir, &n) != SMW_OK ||
-	    smw_store_version(store, &version) != SMW_OK)
+	    smw_store_version(store, &version, NULL) != SMW_OK)
 		return 1;
 	printf("migrate: %d applied, schema %s at version %d\n", n,
 	    cfg->schema, version);
@@ -168,6 +168,7 @@ cmd_check(int argc, char *argv[], struct smw_store *store,
 {
 	const char	*why;
 	int		 rc = 0, version = 0;
+	bool		 read_only = false;
 
 	if (argc > 0)
 		return check_figures(argc, argv, store, cfg);
@@ -184,8 +185,11 @@ cmd_check(int argc, char *argv[], struct smw_store *store,
 		    "quarantine");
 	/* Each reason once: in these lines, not in the log as well. */
 	smw_log_quiet = true;
-	if (smw_store_version(store, &version) != SMW_OK) {
+	if (smw_store_version(store, &version, &read_only) != SMW_OK) {
 		printf("database: unreachable (%s)\n", store->why);
+		rc = 1;
+	} else if (read_only) {
+		printf("database: %s\n", SMW_READ_ONLY_WHY);
 		rc = 1;
 	} else if (version < SMW_SCHEMA_VERSION) {
 		printf("database: schema %s at version %d, needs %d: run "

@@ -24,7 +24,8 @@ sink(void *ctx, const char *data, size_t len)
 /*
  * GET/HEAD: 200 when the database answers with the current schema;
  * SMW_ECONFIG when the configuration is invalid, SMW_EUNAVAIL when the
- * database is unreachable or its schema out of date.
+ * database is unreachable, cannot write (a standby) or its schema is out
+ * of date.
  */
 static enum smw_err
 health(struct smw_store *store, const struct smw_config *cfg,
@@ -32,13 +33,14 @@ health(struct smw_store *store, const struct smw_config *cfg,
 {
 	double	 t0 = smw_now_ms();
 	int	 version = 0;
+	bool	 read_only = false;
 
 	if (cfg_err != SMW_OK) {
 		snprintf(body, bodysz, "{\"status\":\"misconfigured\"}");
 		return SMW_ECONFIG;
 	}
 	if (smw_outage_holds(store, cfg) ||
-	    smw_store_version(store, &version) != SMW_OK) {
+	    smw_store_version(store, &version, &read_only) != SMW_OK) {
 		if (store->unreachable)
 			smw_outage_begin(cfg, store->why, smw_now_ms() - t0);
 		snprintf(body, bodysz, "{\"status\":\"database unavailable\"}");
@@ -51,6 +53,12 @@ health(struct smw_store *store, const struct smw_config *cfg,
 		    SMW_SCHEMA_VERSION);
 		snprintf(body, bodysz, "{\"status\":\"schema out of date\","
 		    "\"schema_version\":%d}", version);
+		return SMW_EUNAVAIL;
+	}
+	if (read_only) {
+		smw_log(SMW_LOG_ERR, "%s", SMW_READ_ONLY_WHY);
+		snprintf(body, bodysz, "{\"status\":\"database read-only\"}");
+		drain_health(cfg, false, body, bodysz);
 		return SMW_EUNAVAIL;
 	}
 	snprintf(body, bodysz, "{\"status\":\"ok\",\"schema_version\":%d}",

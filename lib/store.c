@@ -43,8 +43,11 @@ static const char sql_quarantine_mark[] =
     "UPDATE quarantine SET replay_result = $2,"
     " replayed_at = CASE WHEN $3::boolean THEN now() END"
     " WHERE id = $1::bigint";
+/* A standby, or a database set read-only, answers every delivery 25006. */
 static const char sql_version[] =
-    "SELECT coalesce(max(version), 0) FROM schema_migrations";
+    "SELECT coalesce(max(version), 0),"
+    " current_setting('transaction_read_only') = 'on'"
+    " FROM schema_migrations";
 /* The spool's drain and the operator's figures. */
 static const char sql_figures[] =
     "SELECT (SELECT count(*) FROM quarantine WHERE replayed_at IS NULL),"
@@ -204,7 +207,7 @@ smw_store_quarantine_mark(struct smw_store *s, long long id,
 }
 
 enum smw_err
-smw_store_version(struct smw_store *s, int *version)
+smw_store_version(struct smw_store *s, int *version, bool *read_only)
 {
 	PGresult	*r;
 	struct smw_call	 c = { .st = &stmt_version };
@@ -213,6 +216,8 @@ smw_store_version(struct smw_store *s, int *version)
 	if (smw_db_run(s, &c, &r) != SMW_OK)
 		return SMW_EDB;
 	*version = atoi(PQgetvalue(r, 0, 0));
+	if (read_only != NULL)
+		*read_only = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
 	PQclear(r);
 	return SMW_OK;
 }

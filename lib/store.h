@@ -65,10 +65,16 @@ enum smw_err smw_store_quarantine_mark(struct smw_store *, long long id,
 
 /*
  * The schema version recorded in the database (0 when none) into
- * *version.  SMW_EDB when the database cannot answer.
+ * *version, and whether the session cannot write (a hot standby, a
+ * database or role set read-only) into *read_only (may be NULL).
+ * SMW_EDB when the database cannot answer.
  */
-enum smw_err smw_store_version(struct smw_store *, int *version)
-    SMW_MUSTCHECK;
+enum smw_err smw_store_version(struct smw_store *, int *version,
+    bool *read_only) SMW_MUSTCHECK;
+
+/* What to say of a database that cannot write. */
+#define SMW_READ_ONLY_WHY "the database is read-only (a standby?); with " \
+    "several hosts use target_session_attrs=read-write"
 
 /* --- the spool's drain and the operator's figures --- */
 

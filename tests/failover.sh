@@ -117,6 +117,20 @@ ok $? "the standby streams from the primary, synchronously"
 is "$(q "$PG2" "$P2" "SELECT pg_is_in_recovery()")" t \
 	"the standby is in recovery (read-only)"
 
+# The standby alone, as a wrong host or an old primary come back as a
+# standby would be: every delivery fails there (25006), so it is not
+# healthy, and check says why and what to do.
+RO="host=$PG2 port=$P2 dbname=$DB user=postgres"
+SHOWMOJO_TOKENS=$TOKEN SHOWMOJO_DB=$RO "$SMW" check >"$TMPD/ro.check" 2>&1
+is "$?/$(grep -c '^database: the database is read-only (a standby?); with several hosts use target_session_attrs=read-write$' "$TMPD/ro.check")" \
+	"1/1" "check against a standby: fails, says it is read-only and what to set"
+SHOWMOJO_TOKENS=$TOKEN SHOWMOJO_DB=$RO cgi GET /dev/null
+is "$STATUS $BODY" '503 {"status":"database read-only"}' "the health answer on a standby: 503, read-only"
+printf '{"event":{"id":"ro-1","action":"update"}}' >"$TMPD/ro.json"
+SHOWMOJO_TOKENS=$TOKEN SHOWMOJO_DB=$RO cgi POST "$TMPD/ro.json"
+is "$STATUS/$(grep -c '25006' "$TMPD/stderr")" "500/1" \
+	"a delivery to a standby: 500 (25006: a retry can cure it, on the primary)"
+
 # --- two web nodes: nginx and a pool of workers each ---
 printf '# ShowMojo token\n%s\n' "$TOKEN" >"$TMPD/tokens"
 chmod 0644 "$TMPD/tokens"
