@@ -183,6 +183,10 @@ cmd_check(int argc, char *argv[], struct smw_store *store,
 		    cfg->ntokens, cfg->max_body,
 		    cfg->on_invalid == SMW_ON_INVALID_REJECT ? "reject" :
 		    "quarantine");
+	if (cfg->warning[0] != '\0') {
+		printf("configuration: %s\n", cfg->warning);
+		rc = 1;
+	}
 	/* Each reason once: in these lines, not in the log as well. */
 	smw_log_quiet = true;
 	if (smw_store_version(store, &version, &read_only) != SMW_OK) {

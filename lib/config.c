@@ -113,6 +113,7 @@ add_tokens(struct smw_config *c, const char *s, size_t len, char sep,
 static enum smw_err
 read_token_file(struct smw_config *c, const char *path)
 {
+	struct stat	 st;
 	FILE		*f = NULL;
 	char		*buf = NULL;
 	size_t		 n;
@@ -122,6 +123,20 @@ read_token_file(struct smw_config *c, const char *path)
 		invalid(c, "SHOWMOJO_TOKEN_FILE %s: %s", path,
 		    strerror(errno));
 		goto out;
+	}
+	/*
+	 * The token is the account's Listing Import API token, which can
+	 * change its listings: a file every user may read is said, as libpq
+	 * says of a .pgpass that is too open (but still read: a web
+	 * server's group may need it).
+	 */
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & (S_IROTH | S_IWOTH))) {
+		snprintf(c->warning, sizeof(c->warning), "SHOWMOJO_TOKEN_FILE "
+		    "%s is %s by every user (mode %04o): it holds the "
+		    "account's Listing Import API token; chmod 0600, or 0640 "
+		    "with the workers' group", path, (st.st_mode & S_IWOTH) ?
+		    "writable" : "readable", (unsigned)(st.st_mode & 07777));
+		smw_log(SMW_LOG_WARN, "%s", c->warning);
 	}
 	if ((buf = smw_malloc(TOKEN_FILE_MAX + 1)) == NULL) {
 		err = SMW_ENOMEM;

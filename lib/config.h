@@ -47,6 +47,7 @@ struct smw_config {
 	unsigned long long	 spool_max;	/* SHOWMOJO_SPOOL_MAX, bytes */
 	bool			 strict;	/* SHOWMOJO_STRICT=1 */
 	char			 why[320];	/* what is invalid, if so */
+	char			 warning[320];	/* what is unsafe, if so */
 };
 
 /* Defaults, nothing allocated.  Pair with smw_config_free. */

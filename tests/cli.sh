@@ -28,4 +28,14 @@ is "$rc/$(printf '%s\n' "$out" | head -1)" "1/showmojo-webhook $version" \
 	"check: its first line is the version; the database unreachable: exit 1"
 is "$(printf '%s\n' "$out" | grep -c "$TMPD/nowhere")" 1 \
 	"check gives the reason the database is unreachable once"
+# A token file every user may read: logged at start, and check says so.
+printf 'tok-cli\n' >"$TMPD/tokens"
+chmod 0644 "$TMPD/tokens"
+out=$(SHOWMOJO_TOKENS= SHOWMOJO_TOKEN_FILE="$TMPD/tokens" SHOWMOJO_DB="host=$TMPD/nowhere" "$SMW" check 2>&1)
+want="SHOWMOJO_TOKEN_FILE $TMPD/tokens is readable by every user (mode 0644): it holds the account's Listing Import API token; chmod 0600, or 0640 with the workers' group"
+is "$(printf '%s\n' "$out" | grep -c "^configuration: $want\$")/$(printf '%s\n' "$out" | grep -c "warning: $want\$")" \
+	"1/1" "a token file every user may read: check names it, the log at start says it"
+chmod 0640 "$TMPD/tokens"
+out=$(SHOWMOJO_TOKENS= SHOWMOJO_TOKEN_FILE="$TMPD/tokens" SHOWMOJO_DB="host=$TMPD/nowhere" "$SMW" check 2>&1)
+is "$(printf '%s\n' "$out" | grep -c 'every user')" 0 "mode 0640: nothing to say"
 done_testing
