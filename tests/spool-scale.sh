@@ -56,28 +56,31 @@ mkdir -m 0700 "$TMPD/big" "$TMPD/empty"
 t0=$(now)
 "$FILL" "$TMPD/big" "$N" big || bail "spool-fill failed"
 echo "# $N entries written in $(( ($(now) - t0) / 1000000 )) ms"
-spool_post() {	# spool_post DIR ID: one spooled delivery; prints its ms
+spool_post() {	# spool_post DIR ID: one spooled delivery; prints the ms
+	# its answer took, as its log line says (the process's start, which
+	# varies far more, left out), and the whole process's
 	local t
 	printf '{"event":{"id":"%s","action":"update"}}' "$2" >"$TMPD/one.json"
 	t=$(now)
 	SHOWMOJO_SPOOL=$1 SHOWMOJO_DB=$NOWHERE cgi POST "$TMPD/one.json"
-	echo $(( ($(now) - t) / 1000 ))
+	echo "$(sed -n 's/.* outcome=spooled status=200 ms=\([0-9.]*\).*/\1/p' "$TMPD/stderr") $(( ($(now) - t) / 1000 ))"
 	[ "$STATUS" = 200 ] || echo "# $1: $STATUS $BODY" >&2
 }
 spool_post "$TMPD/big" first >/dev/null	# counts the usage once
 spool_post "$TMPD/empty" first >/dev/null
-for i in $(seq 21); do
+for i in $(seq 21); do	# alternating: what else the machine does weighs on both
 	spool_post "$TMPD/empty" "e$i" >>"$TMPD/t-empty"
 	spool_post "$TMPD/big" "b$i" >>"$TMPD/t-big"
 done
-# The least time of each: what the spool costs, the least disturbed by
-# whatever else the machine does; the medians for the record.
-least() { sort -n "$1" | head -1; }
-median() { sort -n "$1" | sed -n 11p; }
-le=$(least "$TMPD/t-empty")
-lb=$(least "$TMPD/t-big")
-echo "# spooled delivery (CGI, whole process): least $le µs, median $(median "$TMPD/t-empty") µs with an empty spool; least $lb µs, median $(median "$TMPD/t-big") µs with $N entries"
-ok "$(( lb - le > 5000 ))" "with $N entries waiting, within 5 ms of an empty spool ($lb vs $le µs)"
+median() {	# median FILE COLUMN
+	awk -v c="$2" '{ print $c }' "$1" | sort -n | sed -n 11p
+}
+me=$(median "$TMPD/t-empty" 1)
+mb=$(median "$TMPD/t-big" 1)
+echo "# spooled delivery, its answer (log): median $me ms with an empty spool, $mb ms with $N entries waiting"
+echo "# the same, the whole CGI process: median $(median "$TMPD/t-empty" 2) µs, $(median "$TMPD/t-big" 2) µs"
+ok "$(awk -v a="$mb" -v b="$me" 'BEGIN { exit !(a != "" && b != "" && a - b <= 5) }'; echo $?)" \
+	"with $N entries waiting, answered within 5 ms of an empty spool ($mb vs $me ms)"
 ops() {	# ops DIR: the directory and file system calls of one spooled delivery
 	printf '{"event":{"id":"strace-%s","action":"update"}}' "$RANDOM" >"$TMPD/one.json"
 	env GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=POST \
