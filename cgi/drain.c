@@ -251,7 +251,6 @@ drain_tick(struct smw_store *store, const struct smw_config *cfg,
 	struct stat			 st;
 	enum smw_err			 err = SMW_OK;
 	double				 t0 = smw_now_ms();
-	int				 fd;
 	bool				 idle = idle_fd >= 0;
 
 	if (cfg->spool == NULL || stat(cfg->spool, &st) != 0)
@@ -267,12 +266,9 @@ drain_tick(struct smw_store *store, const struct smw_config *cfg,
 	}
 	if (smw_outage_known(cfg)) {
 		/* Idle: probe, if no other process does. */
-		if ((fd = smw_outage_probe(cfg)) < 0)
+		if ((err = smw_outage_try(store, cfg, idle_fd, 0)) ==
+		    SMW_EUNAVAIL)
 			return SMW_OUTAGE_PROBE_MS;
-		smw_store_free(store);
-		err = smw_store_connect_yield(store, idle_fd);
-		/* Gave way to a request: not a probe that failed. */
-		smw_outage_probed(cfg, fd, err == SMW_OK, err == SMW_EYIELD);
 	}
 	if (err == SMW_OK && pos >= l.n) {
 		if (st.st_mtim.tv_sec == empty.tv_sec &&

@@ -492,11 +492,11 @@ smw_store_connect_yield(struct smw_store *s, int fd)
 }
 
 enum smw_err
-smw_store_probe(struct smw_store *s, unsigned budget_ms)
+smw_store_probe(struct smw_store *s, int fd, unsigned budget_ms)
 {
-	if (s->conn != NULL && conn_alive(s->conn))
-		return SMW_OK;
-	return open_conn(s, -1, smw_now_ms() + budget_ms);
+	drop(s);
+	return open_conn(s, fd, budget_ms > 0 ? smw_now_ms() + budget_ms :
+	    connect_end(s));
 }
 
 /* What waiting for the server came to. */

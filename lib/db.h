@@ -69,10 +69,13 @@ enum smw_err smw_store_connect_yield(struct smw_store *, int fd)
     SMW_MUSTCHECK;
 
 /*
- * Try to connect within budget_ms, unless connected: whether the database
- * answers again after an outage.  SMW_OK, SMW_EDB (logged).
+ * Whether the database answers again after an outage: a new connection
+ * (one kept from before may look alive on a silent network) within
+ * budget_ms (0: as smw_store_connect()), giving way to descriptor fd (-1:
+ * none) as smw_store_connect_yield().  SMW_OK, SMW_EDB (logged),
+ * SMW_EYIELD.
  */
-enum smw_err smw_store_probe(struct smw_store *, unsigned budget_ms)
+enum smw_err smw_store_probe(struct smw_store *, int fd, unsigned budget_ms)
     SMW_MUSTCHECK;
 
 /*

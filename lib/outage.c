@@ -77,8 +77,12 @@ smw_outage_end(const struct smw_config *cfg)
 		    "to it, the spool drains");
 }
 
-int
-smw_outage_probe(const struct smw_config *cfg)
+/*
+ * The right to probe now: a descriptor holding the marker's lock when a
+ * probe is due and no other process probes, else -1.
+ */
+static int
+probe_lock(const struct smw_config *cfg)
 {
 	struct timespec	 now;
 	struct stat	 st;
@@ -105,31 +109,26 @@ smw_outage_probe(const struct smw_config *cfg)
 	return fd;
 }
 
-void
-smw_outage_probed(const struct smw_config *cfg, int fd, bool up,
-    bool gave_way)
+enum smw_err
+smw_outage_try(struct smw_store *s, const struct smw_config *cfg, int fd,
+    unsigned budget_ms)
 {
-	if (fd < 0)
-		return;
-	if (up)
+	enum smw_err	 err;
+	int		 lock;
+
+	if ((lock = probe_lock(cfg)) < 0)
+		return SMW_EUNAVAIL;
+	if ((err = smw_store_probe(s, fd, budget_ms)) == SMW_OK)
 		smw_outage_end(cfg);
-	else if (!gave_way)
-		(void)futimens(fd, NULL);
-	close(fd);
+	else if (err != SMW_EYIELD)
+		(void)futimens(lock, NULL);	/* a try: the next one later */
+	close(lock);
+	return err;
 }
 
 bool
 smw_outage_holds(struct smw_store *s, const struct smw_config *cfg)
 {
-	int	 fd;
-	bool	 up;
-
-	if (!smw_outage_known(cfg))
-		return false;
-	if ((fd = smw_outage_probe(cfg)) < 0)
-		return true;
-	smw_store_free(s);
-	up = smw_store_probe(s, SMW_OUTAGE_PROBE_BUDGET_MS) == SMW_OK;
-	smw_outage_probed(cfg, fd, up, false);
-	return !up;
+	return smw_outage_known(cfg) && smw_outage_try(s, cfg, -1,
+	    SMW_OUTAGE_PROBE_BUDGET_MS) != SMW_OK;
 }

@@ -43,18 +43,14 @@ void smw_outage_begin(const struct smw_config *, const char *why,
 void smw_outage_end(const struct smw_config *);
 
 /*
- * The right to probe now: a descriptor holding the marker's lock when a
- * probe is due and no other process probes, else -1.  Pair with
- * smw_outage_probed().
+ * Probe the database, when a probe is due and no other process probes:
+ * smw_store_probe(s, fd, budget_ms).  SMW_OK: it answers, the marker is
+ * removed; SMW_EDB: it does not, the marker's time is stamped; SMW_EYIELD:
+ * the probe gave way to a request (no try counted); SMW_EUNAVAIL: no
+ * probe now.
  */
-int smw_outage_probe(const struct smw_config *);
-
-/*
- * The probe on descriptor fd found the database back (up) or not, or gave
- * way to a request before it knew (then it does not count as a try).
- */
-void smw_outage_probed(const struct smw_config *, int fd, bool up,
-    bool gave_way);
+enum smw_err smw_outage_try(struct smw_store *, const struct smw_config *,
+    int fd, unsigned budget_ms);
 
 /*
  * Whether an outage is known and holds: the marker is there, and this
