@@ -579,14 +579,13 @@ time_left(const struct smw_store *s)
 
 /*
  * The transaction's lock timeout, as text: a tenth less than the
- * statement timeout, so that a wait for a lock ends first and is named
- * (55P03).
+ * statement timeout (left, ms), so that a wait for a lock ends first and
+ * is named (55P03); the store's shorter one when it has one.
  */
 static void
-lock_timeout(const struct smw_store *s, char *dst, size_t dstsz)
+lock_timeout(const struct smw_store *s, unsigned left, char *dst,
+    size_t dstsz)
 {
-	unsigned	 left = time_left(s);
-
 	if (s->lock_ms > 0 && (left == 0 || s->lock_ms < left))
 		left = s->lock_ms;
 	snprintf(dst, dstsz, "%u", left - left / 10);
@@ -622,14 +621,16 @@ send_call(struct smw_store *s, const struct smw_call *c)
 	const char	*const *vals = set, *const *args = c->vals;
 	const char	*ingest[2];
 	const char	*sql = c->st->sql, *settings = sql_settings;
+	unsigned	 left;
 	int		 nset = 3;
 
 	if (c->st->kind == SMW_STMT_SCRIPT)
 		return PQsendQuery(s->conn, c->script) == 1;
-	snprintf(timeout, sizeof(timeout), "%u", time_left(s));
+	left = time_left(s);
+	snprintf(timeout, sizeof(timeout), "%u", left);
 	if (c->st->kind == SMW_STMT_INGEST) {
 		/* The call carries its lock timeout, of the same time left. */
-		lock_timeout(s, lock, sizeof(lock));
+		lock_timeout(s, left, lock, sizeof(lock));
 		ingest[0] = c->vals[0];
 		ingest[1] = lock;
 		args = ingest;
@@ -644,7 +645,7 @@ send_call(struct smw_store *s, const struct smw_call *c)
 			nset = 2;
 		}
 	} else
-		lock_timeout(s, lock, sizeof(lock));
+		lock_timeout(s, left, lock, sizeof(lock));
 	return PQenterPipelineMode(s->conn) == 1 &&
 	    PQsendQueryParams(s->conn, settings, nset, NULL, vals, NULL, NULL,
 	    0) == 1 &&
