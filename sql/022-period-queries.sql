@@ -430,10 +430,11 @@ BEGIN
 			    first_event_created_at, first_event_id,
 			    first_event_at)
 			SELECT f.*, sh, v_id, v_num, v_at,
-			    coalesce(tz.zone, showing_zone(f.showing_time_zone)),
+			    coalesce((SELECT t.zone FROM time_zones t
+				WHERE t.name = f.showing_time_zone),
+				showing_zone(f.showing_time_zone)),
 			    v_num, v_at, v_id, v_when
-			FROM showing_record(sh) f
-			LEFT JOIN time_zones tz ON tz.name = f.showing_time_zone
+			FROM showing_record(sh) f	-- (a join would hash time_zones)
 			ON CONFLICT (uid) DO UPDATE SET
 			    (uid, created_at, showtime, showing_time_zone,
 			    showing_time_zone_utc_offset, name, phone, email,
