@@ -146,12 +146,18 @@ CREATE TABLE funnel_showings (
 ) WITH (fillfactor = 90);	-- room for a status change on its page
 COMMENT ON TABLE funnel_showings IS
     'Per showing, what listing_funnel needs of it; kept by a trigger on showings.';
+-- A showing's funnel row (one row: SETOF, so that it is inlined).
+CREATE FUNCTION funnel_showing(s showings) RETURNS SETOF funnel_showings
+LANGUAGE sql IMMUTABLE
+BEGIN ATOMIC
+	SELECT s.uid, s.listing_uid, s.listing_full_address,
+	    local_day(coalesce(s.showtime, s.created_at), s.zone), s.showtime,
+	    s.confirmed_at IS NOT NULL, s.canceled_at IS NOT NULL, s.no_show,
+	    s.showed;
+END;
 INSERT INTO funnel_showings
-SELECT uid, listing_uid, listing_full_address,
-	local_day(coalesce(showtime, created_at), zone), showtime,
-	confirmed_at IS NOT NULL, canceled_at IS NOT NULL, no_show, showed
-FROM showings
-ORDER BY 4;	-- a period's rows together, as the trigger will add them
+SELECT f.* FROM showings s, funnel_showing(s) f
+ORDER BY f.day;	-- a period's rows together, as the trigger will add them
 CREATE INDEX funnel_showings_day_idx ON funnel_showings (day);
 CREATE INDEX funnel_showings_listing_idx ON funnel_showings (listing_uid, day);
 
@@ -168,15 +174,27 @@ CREATE TABLE funnel_leads (
 );
 COMMENT ON TABLE funnel_leads IS
     'Per listing and prospect (grp): the showing whose first event comes first, and that event''s local day; kept by a trigger on showings.';
+-- A showing's lead group: its listing and its prospect.
+CREATE FUNCTION funnel_group(s showings) RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+RETURN jsonb_build_array(s.listing_uid,
+    prospect_key(s.email, s.phone, s.uid));
+
+-- The row of group g with showing s as its lead (one row, inlined).
+CREATE FUNCTION funnel_lead(s showings, g jsonb) RETURNS SETOF funnel_leads
+LANGUAGE sql IMMUTABLE
+BEGIN ATOMIC
+	SELECT g, s.listing_uid, s.listing_full_address,
+	    local_day(s.first_event_at, s.zone), s.uid, s.first_ord_num,
+	    s.first_event_created_at, s.first_event_id;
+END;
+
 INSERT INTO funnel_leads
-SELECT * FROM (SELECT DISTINCT ON (g) g, listing_uid, listing_full_address,
-	local_day(first_event_at, zone) AS day, uid, first_ord_num,
-	first_event_created_at, first_event_id
-    FROM (SELECT s.*, jsonb_build_array(s.listing_uid,
-	prospect_key(s.email, s.phone, s.uid)) AS g
-	FROM showings s WHERE s.first_event_id IS NOT NULL) x
-    ORDER BY g, event_key(first_ord_num, first_event_created_at,
-	first_event_id)) l
+SELECT * FROM (SELECT DISTINCT ON (l.grp) l.*
+    FROM showings s, funnel_lead(s, funnel_group(s)) l
+    WHERE s.first_event_id IS NOT NULL
+    ORDER BY l.grp, event_key(l.first_ord_num, l.first_event_created_at,
+	l.first_event_id)) l
 ORDER BY day;	-- a period's rows together, as the trigger will add them
 CREATE INDEX funnel_leads_day_idx ON funnel_leads (day)
     INCLUDE (listing_uid, listing_full_address);
@@ -191,19 +209,18 @@ CREATE FUNCTION funnel_lead_offer(s showings, g jsonb) RETURNS void
 LANGUAGE plpgsql
 SET search_path FROM CURRENT
 AS $fn$
+DECLARE
+	r	funnel_leads;
 BEGIN
+	SELECT * INTO r FROM funnel_lead(s, g);
 	LOOP
-		INSERT INTO funnel_leads VALUES (g, s.listing_uid,
-		    s.listing_full_address, local_day(s.first_event_at, s.zone),
-		    s.uid, s.first_ord_num, s.first_event_created_at,
-		    s.first_event_id)
+		INSERT INTO funnel_leads VALUES (r.*)
 		ON CONFLICT (grp) DO NOTHING;
 		EXIT WHEN FOUND;
 		UPDATE funnel_leads l SET (listing_full_address, day, showing_uid,
 		    first_ord_num, first_event_created_at, first_event_id) =
-		    (s.listing_full_address,
-		    local_day(s.first_event_at, s.zone), s.uid, s.first_ord_num,
-		    s.first_event_created_at, s.first_event_id)
+		    (r.listing_full_address, r.day, r.showing_uid,
+		    r.first_ord_num, r.first_event_created_at, r.first_event_id)
 		WHERE l.grp = g AND (l.showing_uid = s.uid
 		    OR event_key(s.first_ord_num, s.first_event_created_at,
 			s.first_event_id)
@@ -227,6 +244,7 @@ DECLARE
 	v_lead	text;
 	p	text := g->>1;
 	n	showings%ROWTYPE;
+	r	funnel_leads;
 BEGIN
 	SELECT showing_uid INTO v_lead FROM funnel_leads WHERE grp = g
 	FOR UPDATE;
@@ -243,11 +261,11 @@ BEGIN
 	    s.first_event_id)
 	LIMIT 1;
 	IF FOUND THEN
+		SELECT * INTO r FROM funnel_lead(n, g);
 		UPDATE funnel_leads SET (listing_full_address, day, showing_uid,
 		    first_ord_num, first_event_created_at, first_event_id) =
-		    (n.listing_full_address,
-		    local_day(n.first_event_at, n.zone), n.uid, n.first_ord_num,
-		    n.first_event_created_at, n.first_event_id)
+		    (r.listing_full_address, r.day, r.showing_uid,
+		    r.first_ord_num, r.first_event_created_at, r.first_event_id)
 		WHERE grp = g;
 	ELSE
 		DELETE FROM funnel_leads WHERE grp = g;
@@ -271,11 +289,7 @@ BEGIN
 	IF TG_OP = 'DELETE' THEN
 		DELETE FROM funnel_showings WHERE uid = OLD.uid;
 	ELSE
-		INSERT INTO funnel_showings AS f VALUES (NEW.uid,
-		    NEW.listing_uid, NEW.listing_full_address,
-		    local_day(coalesce(NEW.showtime, NEW.created_at), NEW.zone),
-		    NEW.showtime, NEW.confirmed_at IS NOT NULL,
-		    NEW.canceled_at IS NOT NULL, NEW.no_show, NEW.showed)
+		INSERT INTO funnel_showings AS f SELECT * FROM funnel_showing(NEW)
 		ON CONFLICT (uid) DO UPDATE SET (listing_uid,
 		    listing_full_address, day, showtime, confirmed, canceled,
 		    no_show, showed) = (excluded.listing_uid,
@@ -292,12 +306,10 @@ BEGIN
 		RETURN NULL;	/* nothing a lead depends on */
 	END IF;
 	IF TG_OP <> 'INSERT' THEN
-		g_old := jsonb_build_array(OLD.listing_uid,
-		    prospect_key(OLD.email, OLD.phone, OLD.uid));
+		g_old := funnel_group(OLD);
 	END IF;
 	IF TG_OP <> 'DELETE' AND NEW.first_event_id IS NOT NULL THEN
-		g_new := jsonb_build_array(NEW.listing_uid,
-		    prospect_key(NEW.email, NEW.phone, NEW.uid));
+		g_new := funnel_group(NEW);
 	END IF;
 	IF g_old IS DISTINCT FROM g_new AND g_old IS NOT NULL
 	    AND (g_new IS NULL OR g_old < g_new) THEN
