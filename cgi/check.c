@@ -16,12 +16,18 @@
 #include "log.h"
 #include "outage.h"
 #include "spool.h"
+#include "tally.h"
+
+/* How long ago a refusal still calls for a word in "check". */
+#define RECENT_S	(24 * 3600)
 
 /* Everything "check" reports, from the spool and the database. */
 struct figures {
 	struct smw_spool_figures	 spool;
 	struct smw_store_figures	 db;
-	bool				 spool_ok, db_ok;
+	struct smw_tally_record		 counts;
+	int				 version;
+	bool				 spool_ok, db_ok, counts_ok;
 	bool				 can_take;	/* a delivery now */
 	char				 cannot[160];	/* why not */
 	double				 newest;	/* arrival; 0: none */
@@ -39,6 +45,10 @@ gather(struct smw_store *store, const struct smw_config *cfg,
 	/* Not asked again when the call before found it away (check). */
 	f->db_ok = !store->unreachable &&
 	    smw_store_figures(store, &f->db) == SMW_OK;
+	/* Counts need the schema's signals (023); a figure may be missing. */
+	f->counts_ok = f->db_ok &&
+	    smw_store_version(store, &f->version, NULL) == SMW_OK &&
+	    f->version >= 23 && smw_tally_read(store, &f->counts) == SMW_OK;
 	f->newest = f->spool.newest;
 	if (f->db.newest_event > f->newest)
 		f->newest = f->db.newest_event;
@@ -67,6 +77,47 @@ metric(const char *name, const char *help, double v)
 	    "showmojo_%s %.17g\n", name, help, name, name, v);
 }
 
+/* One family of counters (metric: deliveries, ...), a series a label. */
+static void
+counters(const struct smw_tally_record *r, const char *metric,
+    const char *label, const char *help)
+{
+	printf("# HELP showmojo_%s_total %s\n# TYPE showmojo_%s_total "
+	    "counter\n", metric, help, metric);
+	for (int c = 0; c < SMW_COUNT__MAX; c++)
+		if (strcmp(smw_count_names[c].metric, metric) == 0)
+			printf("showmojo_%s_total{%s=\"%s\"} %lld\n", metric,
+			    label, smw_count_names[c].label, r->total[c]);
+}
+
+#define LAST_REJECTED	"showmojo_rejected_last_timestamp_seconds"
+
+/* The counts in the Prometheus text format. */
+static void
+count_metrics(const struct smw_tally_record *r)
+{
+	double	 unauthorized;
+
+	counters(r, "deliveries", "outcome", "Requests answered, by outcome "
+	    "(failed: answered 500).");
+	counters(r, "spool_drained", "outcome", "Spooled deliveries stored "
+	    "from the spool, by outcome.");
+	counters(r, "rejected", "reason", "Requests refused before the "
+	    "database, by reason (401: no_token, wrong_token; 405: method; "
+	    "413: too_large; 400: bad_request; 503: misconfigured).");
+	printf("# HELP %s When the latest request was refused, by reason "
+	    "(0: never).\n# TYPE %s gauge\n", LAST_REJECTED, LAST_REJECTED);
+	for (int c = SMW_COUNT_REFUSED_FIRST; c < SMW_COUNT__MAX; c++)
+		printf("%s{reason=\"%s\"} %.17g\n", LAST_REJECTED,
+		    smw_count_names[c].label, r->latest[c]);
+	unauthorized = r->latest[SMW_COUNT_NO_TOKEN];
+	if (r->latest[SMW_COUNT_WRONG_TOKEN] > unauthorized)
+		unauthorized = r->latest[SMW_COUNT_WRONG_TOKEN];
+	metric("last_unauthorized_timestamp_seconds", "When the latest "
+	    "request was refused with 401, no token or a wrong one (0: never).",
+	    unauthorized);
+}
+
 /* The figures in the Prometheus text exposition format (version 0.0.4). */
 static void
 metrics(const struct smw_config *cfg, const struct figures *f, double now)
@@ -91,6 +142,11 @@ metrics(const struct smw_config *cfg, const struct figures *f, double now)
 		    "delivery now (writable, under SHOWMOJO_SPOOL_MAX).",
 		    f->can_take);
 	}
+	if (f->db_ok)
+		metric("schema_version", "The database's schema version.",
+		    f->version);
+	if (f->counts_ok)
+		count_metrics(&f->counts);
 	if (f->db_ok) {
 		metric("quarantine_pending", "Quarantined deliveries not yet "
 		    "replayed.", (double)f->db.quarantine_pending);
@@ -101,6 +157,90 @@ metrics(const struct smw_config *cfg, const struct figures *f, double now)
 	metric("last_delivery_timestamp_seconds", "When the newest delivery "
 	    "arrived: stored, quarantined or spooled (0: none known).",
 	    f->newest);
+}
+
+/* A time of day (UTC) for a sentence, into buf. */
+static const char *
+clock_of(char *buf, size_t sz, double t)
+{
+	struct tm	 tm;
+	time_t		 s = (time_t)t;
+
+	gmtime_r(&s, &tm);
+	strftime(buf, sz, "%Y-%m-%d %H:%M UTC", &tm);
+	return buf;
+}
+
+/*
+ * What the refusals of the last RECENT_S say, in words, with what to do.
+ * A refusal after which a delivery was stored no longer fails the check:
+ * ShowMojo's token is accepted, so the refused ones came from elsewhere
+ * or before a fix.  Returns 1 when one still calls for action.
+ */
+static int
+explain(const struct figures *f, double now)
+{
+	static const struct {
+		enum smw_count	 c;
+		bool		 act;	/* a ShowMojo delivery may be lost */
+		const char	*what, *todo;
+	} words[] = {
+		{ SMW_COUNT_NO_TOKEN, true, "without a token",
+		    "is ShowMojo configured with an http:// URL? It sends the "
+		    "token over HTTPS only; or the web server does not pass "
+		    "the Authorization header on (doc/deployment.md)" },
+		{ SMW_COUNT_TOO_LARGE, true, "larger than SHOWMOJO_MAX_BODY",
+		    "raise SHOWMOJO_MAX_BODY, and the web server's own limit" },
+		{ SMW_COUNT_MISCONFIGURED, true, "while nothing could be "
+		    "accepted", "see the configuration line above" },
+		{ SMW_COUNT_BAD_REQUEST, false, "with a malformed "
+		    "Content-Length", "not from ShowMojo; nothing to do" },
+		{ SMW_COUNT_METHOD, false, "with a method other than POST",
+		    "not ShowMojo's deliveries (browsers, scanners); nothing "
+		    "to do" },
+	};
+	const struct smw_tally_record	*r = &f->counts;
+	const struct smw_tally_token	*k;
+	char				 a[40], b[40];
+	int				 rc = 0;
+	bool				 stale;
+
+	for (int i = 0; i < r->ntokens; i++) {
+		k = &r->tokens[i];
+		if (now - k->latest > RECENT_S)
+			continue;
+		stale = f->db.newest_event > k->latest;
+		printf("refused: %lld deliver%s with an unknown token since %s "
+		    "(fingerprint %s, latest %s): %s\n", k->refused,
+		    k->refused == 1 ? "y" : "ies",
+		    clock_of(a, sizeof(a), k->first), k->fingerprint,
+		    clock_of(b, sizeof(b), k->latest), stale ?
+		    "deliveries were stored since, so ShowMojo's token is "
+		    "accepted; these came from elsewhere, or before a fix" :
+		    "the token in ShowMojo was probably regenerated; add it "
+		    "to SHOWMOJO_TOKENS or SHOWMOJO_TOKEN_FILE (a token's "
+		    "fingerprint is the first 8 hex digits of its SHA-256: "
+		    "printf %s TOKEN | sha256sum)");
+		rc |= !stale;
+	}
+	if (r->total[SMW_COUNT_WRONG_TOKEN] > 0 && r->ntokens == 0)
+		printf("refused: %lld with an unknown token in all\n",
+		    r->total[SMW_COUNT_WRONG_TOKEN]);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (r->latest[words[i].c] == 0 ||
+		    now - r->latest[words[i].c] > RECENT_S)
+			continue;
+		stale = !words[i].act ||
+		    f->db.newest_event > r->latest[words[i].c];
+		printf("refused: %lld request%s %s in all, the latest %s: "
+		    "%s%s\n", r->total[words[i].c], r->total[words[i].c] == 1 ?
+		    "" : "s", words[i].what, clock_of(a, sizeof(a),
+		    r->latest[words[i].c]), words[i].act && stale ?
+		    "deliveries were stored since; if more come, " :
+		    "", words[i].todo);
+		rc |= !stale;
+	}
+	return rc;
 }
 
 int
@@ -165,6 +305,8 @@ check_figures(int argc, char *argv[], struct smw_store *store,
 		    f.db.quarantine_pending);
 		printf("newest stored delivery: %s\n", f.db.newest_event > 0 ?
 		    when(buf, sizeof(buf), f.db.newest_event, now) : "none");
+		if (f.counts_ok)
+			rc |= explain(&f, now);
 	} else
 		rc = 1;
 	if (silence > 0) {

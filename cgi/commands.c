@@ -19,6 +19,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "privacy.h"
+#include "sha256.h"
 #include "store.h"
 
 #ifndef SMW_SQLDIR
@@ -167,6 +168,7 @@ cmd_check(int argc, char *argv[], struct smw_store *store,
     const struct smw_config *cfg)
 {
 	const char	*why;
+	char		 fp[SMW_FINGERPRINT_LEN + 1];
 	int		 rc = 0, version = 0;
 	bool		 read_only = false;
 
@@ -183,6 +185,12 @@ cmd_check(int argc, char *argv[], struct smw_store *store,
 		    cfg->ntokens, cfg->max_body,
 		    cfg->on_invalid == SMW_ON_INVALID_REJECT ? "reject" :
 		    "quarantine");
+	/* To compare with a refused token's, which check reports below. */
+	for (size_t i = 0; i < cfg->ntokens; i++) {
+		smw_fingerprint(cfg->tokens[i], strlen(cfg->tokens[i]), fp);
+		printf("%s%s%s", i ? ", " : "configuration: tokens' "
+		    "fingerprints: ", fp, i + 1 == cfg->ntokens ? "\n" : "");
+	}
 	if (cfg->warning[0] != '\0') {
 		printf("configuration: %s\n", cfg->warning);
 		rc = 1;

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "outage.h"
 #include "spool.h"
+#include "tally.h"
 
 /* A worker's share of draining between two requests, milliseconds. */
 #define TICK_MS 5.0
@@ -89,6 +90,9 @@ drain_one(struct smw_spool_entry *e, const char *name,
 	if ((err = smw_spool_done(e)) != SMW_OK)
 		goto out;
 	c->n[d.outcome]++;
+	(void)smw_tally(d.outcome == SMW_OUT_STORED ? SMW_COUNT_DRAINED_STORED :
+	    d.outcome == SMW_OUT_DUPLICATE ? SMW_COUNT_DRAINED_DUPLICATE :
+	    SMW_COUNT_DRAINED_QUARANTINED, NULL);
 	smw_log(d.outcome == SMW_OUT_QUARANTINED ? SMW_LOG_WARN :
 	    SMW_LOG_INFO, "drain entry=%s event=%s outcome=%s%s%s", name,
 	    smw_log_clip(cid, sizeof(cid), d.ev.ev[SMW_EV_ID].text,
@@ -219,6 +223,7 @@ cmd_drain(int argc, char *argv[], struct smw_store *store,
 	}
 	drain_all(store, cfg, &c);
 	s = (smw_now_ms() - t0) / 1000;
+	smw_tally_write(store, true);
 	n = taken(&c);
 	printf("drain: %lu stored, %lu duplicate, %lu quarantined, %lu left"
 	    ", %lu set aside%s; %.0f deliveries/s\n", c.n[SMW_OUT_STORED],

@@ -26,6 +26,7 @@
 #include "commands.h"
 #include "serve.h"
 #include "store.h"
+#include "tally.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -142,15 +143,23 @@ wait_request(FCGX_Request *req, const sigset_t *wait, int idle_ms)
 	return WOKE_STOP;
 }
 
+/* The sooner of two waits in milliseconds, -1 being no limit. */
+static int
+sooner(int a, int b)
+{
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
 /*
  * Serve FastCGI requests until the listening socket closes or a stop
  * signal arrives: a request in hand is answered first, an idle worker
- * stops at once.  Between requests, and on its own while none comes,
- * the worker drains the spool (drain_tick()): deliveries spooled in an
- * outage reach the database once it answers, whether or not more
- * traffic comes.  An idle worker's try gives way to a request that
- * comes meanwhile; a stop signal that arrives during it waits for it, as
- * for a request in hand.
+ * stops at once.  The counts of what it answered are written when due
+ * (lib/tally.h), after the answer, while idle, and before it exits.
+ * Between requests, and on its own while none comes, the worker drains
+ * the spool (drain_tick()): deliveries spooled in an outage reach the
+ * database once it answers, whether or not more traffic comes.  An idle
+ * worker's try gives way to a request that comes meanwhile; a stop signal
+ * that arrives during it waits for it, as for a request in hand.
  */
 static int
 fastcgi(const struct smw_config *cfg, enum smw_err cfg_err)
@@ -194,9 +203,12 @@ fastcgi(const struct smw_config *cfg, enum smw_err cfg_err)
 		if (cfg_err == SMW_OK)
 			idle_ms = drain_tick(&store, cfg,
 			    w == WOKE_IDLE ? request_fd(&req) : -1);
+		smw_tally_write(&store, false);
+		idle_ms = sooner(idle_ms, smw_tally_due_ms());
 	}
 	if (stopping)
 		smw_log(SMW_LOG_INFO, "stop signal: exiting");
+	smw_tally_write(&store, true);
 	smw_store_free(&store);
 	FCGX_Free(&req, 1);
 	return 0;
@@ -227,6 +239,7 @@ main(int argc, char *argv[])
 		smw_store_init(&store, &cfg);
 		serve(&h, &cfg, cfg_err, &store);
 		smw_http_drain(&h, cfg.max_body);
+		smw_tally_write(&store, true);
 		smw_store_free(&store);
 	} else
 		rc = command(argc, argv, &cfg, cfg_err);

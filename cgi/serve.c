@@ -13,6 +13,7 @@
 #include "log.h"
 #include "outage.h"
 #include "serve.h"
+#include "tally.h"
 
 /* Feeds the body reader's chunks into the delivery. */
 static enum smw_err
@@ -100,6 +101,45 @@ delivery_body(struct smw_buf *b, const struct smw_delivery *d,
 		smw_buf_reset(b);
 }
 
+/* The count for a delivery's outcome. */
+static enum smw_count
+outcome_count(const struct smw_delivery *d)
+{
+	switch (d->outcome) {
+	case SMW_OUT_STORED:
+		return SMW_COUNT_STORED;
+	case SMW_OUT_DUPLICATE:
+		return SMW_COUNT_DUPLICATE;
+	case SMW_OUT_QUARANTINED:
+		return SMW_COUNT_QUARANTINED;
+	case SMW_OUT_SPOOLED:
+		return SMW_COUNT_SPOOLED;
+	default:
+		return SMW_COUNT_FAILED;	/* answered 500 */
+	}
+}
+
+/* The count for a request refused before a delivery; __MAX: none. */
+static enum smw_count
+refusal_count(enum smw_err err, const struct smw_auth_refusal *a,
+    bool method)
+{
+	if (method)
+		return SMW_COUNT_METHOD;
+	switch (err) {
+	case SMW_EAUTH:
+		return a->offered ? SMW_COUNT_WRONG_TOKEN : SMW_COUNT_NO_TOKEN;
+	case SMW_ECONFIG:
+		return SMW_COUNT_MISCONFIGURED;
+	case SMW_ETOOBIG:
+		return SMW_COUNT_TOO_LARGE;
+	case SMW_EINPUT:
+		return SMW_COUNT_BAD_REQUEST;
+	default:
+		return SMW_COUNT__MAX;	/* the client went away; no memory */
+	}
+}
+
 /* The delivery's log line. */
 static void
 log_delivery(const struct smw_delivery *d, enum smw_err err, int status,
@@ -124,13 +164,16 @@ serve(struct smw_http *h, const struct smw_config *cfg,
 {
 	const char		*method = smw_http_env(h, "REQUEST_METHOD");
 	const char		*why = NULL, *hdr = NULL;
+	struct smw_auth_refusal	 a = { 0 };
 	struct smw_request_meta	 meta;
 	struct smw_delivery	 d;
 	struct smw_buf		 body;
-	char			 small[160], cmeth[80];
+	char			 small[160], cmeth[80], fp[40];
+	enum smw_count		 n;
 	double			 t0 = smw_now_ms();
 	enum smw_err		 err = SMW_OK;
 	bool			 have_d = false, refused = true;
+	bool			 method_no = false;
 
 	smw_buf_init(&body, 4096);
 	if (method == NULL)
@@ -146,6 +189,7 @@ serve(struct smw_http *h, const struct smw_config *cfg,
 	default:
 		smw_http_refuse_method(h);
 		why = "method not allowed";
+		method_no = true;
 		goto out;
 	}
 	if (cfg_err != SMW_OK) {
@@ -154,11 +198,12 @@ serve(struct smw_http *h, const struct smw_config *cfg,
 		goto out;
 	}
 	if ((err = smw_auth_check(cfg, smw_http_env(h,
-	    "HTTP_AUTHORIZATION"))) != SMW_OK) {
+	    "HTTP_AUTHORIZATION"), &a)) != SMW_OK) {
 		if (err == SMW_EAUTH) {
 			hdr = "WWW-Authenticate: Bearer "
 			    "realm=\"showmojo-webhook\"\r\n";
-			why = "missing or wrong bearer token";
+			why = a.offered ? "wrong bearer token" :
+			    "no bearer token";
 		} else
 			(void)smw_config_accepts(cfg, &why);
 		goto out;
@@ -179,18 +224,29 @@ serve(struct smw_http *h, const struct smw_config *cfg,
 	delivery_body(&body, &d, err);
 	smw_http_respond(h, err, NULL, body.len ? body.data : NULL);
 	log_delivery(&d, err, smw_http_status(err), smw_now_ms() - t0);
+	(void)smw_tally(outcome_count(&d), NULL);
 	refused = false;
 out:
-	/* Refused before a delivery: the error answer and its log line. */
+	/*
+	 * Refused before a delivery: the error answer, its count and its log
+	 * line, the first of its kind in a while only (lib/tally.h).
+	 */
 	if (refused) {
 		snprintf(small, sizeof(small), "{\"error\":\"%s\"}",
 		    smw_err_name(err));
 		smw_http_respond(h, err, hdr, small);
-		smw_log(err == SMW_ECONFIG ? SMW_LOG_ERR : SMW_LOG_WARN,
-		    "request method=%s status=%d ms=%.1f reason=%s",
-		    smw_log_clip(cmeth, sizeof(cmeth), method, strlen(method)),
-		    h->status, smw_now_ms() - t0,
-		    why != NULL ? why : smw_err_name(err));
+		n = refusal_count(err, &a, method_no);
+		fp[0] = '\0';
+		if (a.offered)
+			snprintf(fp, sizeof(fp), " fingerprint=%s",
+			    a.fingerprint);
+		if (n == SMW_COUNT__MAX || smw_tally(n, a.offered ?
+		    a.fingerprint : NULL))
+			smw_log(err == SMW_ECONFIG ? SMW_LOG_ERR : SMW_LOG_WARN,
+			    "request method=%s status=%d ms=%.1f reason=%s%s",
+			    smw_log_clip(cmeth, sizeof(cmeth), method,
+			    strlen(method)), h->status, smw_now_ms() - t0,
+			    why != NULL ? why : smw_err_name(err), fp);
 	}
 	if (have_d)
 		smw_delivery_free(&d);

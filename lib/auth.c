@@ -11,30 +11,39 @@
 #include "auth.h"
 
 enum smw_err
-smw_auth_check(const struct smw_config *c, const char *h)
+smw_auth_check(const struct smw_config *c, const char *h,
+    struct smw_auth_refusal *why)
 {
 	const char	*tok;
 	size_t		 len;
 	bool		 match = false;
-	const char	*why;
+	const char	*cfg_why;
 
-	if (!smw_config_accepts(c, &why))
+	memset(why, 0, sizeof(*why));
+	if (!smw_config_accepts(c, &cfg_why))
 		return SMW_ECONFIG;
 	if (c->auth_none)
 		return SMW_OK;
 	if (h == NULL)
 		return SMW_EAUTH;
-	h += strspn(h, " \t");
-	if (strncasecmp(h, "Bearer", 6) != 0 || (h[6] != ' ' && h[6] != '\t'))
-		return SMW_EAUTH;
-	tok = h + 6 + strspn(h + 6, " \t");
+	tok = h + strspn(h, " \t");
+	/* Another scheme: what follows it stands for the credential. */
+	if (strncasecmp(tok, "Bearer", 6) == 0 &&
+	    (tok[6] == ' ' || tok[6] == '\t' || tok[6] == '\0'))
+		tok += 6;
+	tok += strspn(tok, " \t");
 	len = strlen(tok);
 	while (len > 0 && (tok[len - 1] == ' ' || tok[len - 1] == '\t'))
 		len--;
 	if (len == 0)
 		return SMW_EAUTH;
+	/* Another scheme is never accepted. */
 	for (size_t i = 0; i < c->ntokens; i++)
 		match |= smw_ct_equal(tok, len, c->tokens[i],
 		    strlen(c->tokens[i]));
-	return match ? SMW_OK : SMW_EAUTH;
+	if (match && tok != h + strspn(h, " \t"))
+		return SMW_OK;
+	why->offered = true;
+	smw_fingerprint(tok, len, why->fingerprint);
+	return SMW_EAUTH;
 }

@@ -7,17 +7,28 @@
 #ifndef SMW_AUTH_H
 #define SMW_AUTH_H
 
+#include <stdbool.h>
+
 #include "config.h"
+#include "sha256.h"
 #include "util.h"
+
+/* Why a request was refused: what it offered, as a fingerprint. */
+struct smw_auth_refusal {
+	bool	 offered;	/* false: no credential at all */
+	/* SHA-256 prefix of the token (or of a credential of another scheme) */
+	char	 fingerprint[SMW_FINGERPRINT_LEN + 1];
+};
 
 /*
  * Check the Authorization header value (NULL when the request had none).
  * SMW_OK when SHOWMOJO_AUTH=none or the token matches one configured;
- * SMW_EAUTH when missing or wrong; SMW_ECONFIG when no credential is
+ * SMW_EAUTH when missing or wrong, and then *why says which, with the
+ * fingerprint of what was offered; SMW_ECONFIG when no credential is
  * configured at all (nothing may be accepted).  Logs nothing: the token
- * must never reach a log.
+ * must never reach a log, only its fingerprint.
  */
-enum smw_err smw_auth_check(const struct smw_config *, const char *header)
-    SMW_MUSTCHECK;
+enum smw_err smw_auth_check(const struct smw_config *, const char *header,
+    struct smw_auth_refusal *why) SMW_MUSTCHECK;
 
 #endif

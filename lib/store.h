@@ -13,7 +13,7 @@
 #include "db.h"
 
 /* The highest migration in sql/ this program needs. */
-#define SMW_SCHEMA_VERSION 22
+#define SMW_SCHEMA_VERSION 23
 
 enum smw_store_outcome {
 	SMW_STORE_STORED,

@@ -12,6 +12,9 @@
 
 #define SMW_MUSTCHECK __attribute__((warn_unused_result))
 #define SMW_PRINTF(f, a) __attribute__((format(printf, f, a)))
+/* A macro's value as a string literal. */
+#define SMW_STR_(x)	#x
+#define SMW_STR(x)	SMW_STR_(x)
 
 enum smw_err {
 	SMW_OK = 0,

@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "config.h"
 #include "log.h"
+#include "sha256.h"
 #include "util.h"
 
 #include "tap.h"
@@ -40,6 +41,107 @@ config_with(struct smw_config *c, const char *const *tokens, bool none)
 		if ((c->tokens[c->ntokens] = smw_strndup(*tokens,
 		    strlen(*tokens))) != NULL)
 			c->ntokens++;
+}
+
+/* The check, with the refusal's details checked for consistency. */
+static enum smw_err
+auth(const struct smw_config *c, const char *header)
+{
+	struct smw_auth_refusal	 why;
+	enum smw_err		 err = smw_auth_check(c, header, &why);
+
+	if (err != SMW_EAUTH && (why.offered || why.fingerprint[0] != '\0'))
+		return SMW_ERR__MAX;	/* details without a refusal */
+	if (why.offered != (why.fingerprint[0] != '\0'))
+		return SMW_ERR__MAX;
+	return err;
+}
+
+/* SHA-256 against FIPS 180-4's examples and lengths around a block. */
+static void
+test_sha256(void)
+{
+	static const struct {
+		const char	*in;
+		size_t		 reps;	/* in repeated; 0: once */
+		const char	*hex;
+	} cases[] = {
+		{ "", 0, "e3b0c44298fc1c149afbf4c8996fb924"
+		    "27ae41e4649b934ca495991b7852b855" },
+		{ "abc", 0, "ba7816bf8f01cfea414140de5dae2223"
+		    "b00361a396177a9cb410ff61f20015ad" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 0,
+		    "248d6a61d20638b8e5c026930c3e6039"
+		    "a33ce45964ff2167f6ecedd419db06c1" },
+		{ "a", 55, "9f4390f8d30c2dd92ec9f095b65e2b9a"
+		    "e9b0a925a5258e241c9f1e910f734318" },
+		{ "a", 56, "b35439a4ac6f0948b6d6f9e3c6af0f5f"
+		    "590ce20f1bde7090ef7970686ec6738a" },
+		{ "a", 64, "ffe054fe7ae0cb6dc65c3af9b61d5209"
+		    "f439851db43d0ba5997337df154668eb" },
+		{ "a", 1000000, "cdc76e5c9914fb9281a1c7e284d73e67"
+		    "f1809a48a497200e046d39ccc7112cd0" },
+	};
+	uint8_t	 d[SMW_SHA256_LEN];
+	char	 hex[2 * SMW_SHA256_LEN + 1], fp[SMW_FINGERPRINT_LEN + 1];
+	char	 name[64];
+	char	*buf;
+	size_t	 len;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		len = cases[i].reps ? cases[i].reps : strlen(cases[i].in);
+		if ((buf = malloc(len + 1)) == NULL)
+			abort();
+		if (cases[i].reps)
+			memset(buf, cases[i].in[0], len);
+		else
+			memcpy(buf, cases[i].in, len);
+		smw_sha256(buf, len, d);
+		for (int j = 0; j < SMW_SHA256_LEN; j++)
+			snprintf(hex + 2 * j, 3, "%02x", d[j]);
+		snprintf(name, sizeof(name), "sha256 of %zu bytes", len);
+		is_str(hex, cases[i].hex, name);
+		smw_fingerprint(buf, len, fp);
+		ok(strncmp(fp, cases[i].hex, SMW_FINGERPRINT_LEN) == 0 &&
+		    strlen(fp) == SMW_FINGERPRINT_LEN,
+		    "fingerprint of %zu bytes: the digest's first 8 hex "
+		    "digits", len);
+		free(buf);
+	}
+}
+
+/* What a refusal says: no credential, or the fingerprint of the token. */
+static void
+test_refusal(void)
+{
+	static const char *const one[] = { "s3cr3t-Token_42", NULL };
+	struct smw_auth_refusal	 why;
+	struct smw_config	 c;
+	char			 fp[SMW_FINGERPRINT_LEN + 1];
+
+	config_with(&c, one, false);
+	smw_fingerprint("wrong", 5, fp);
+	is_int(smw_auth_check(&c, "Bearer  wrong\t", &why), SMW_EAUTH,
+	    "refusal: wrong token");
+	ok(why.offered && strcmp(why.fingerprint, fp) == 0,
+	    "refusal: the fingerprint of the token offered, blanks trimmed");
+	is_int(smw_auth_check(&c, "Basic wrong", &why), SMW_EAUTH,
+	    "refusal: another scheme");
+	ok(why.offered, "refusal: another scheme's credential is offered");
+	smw_fingerprint("Basic wrong", 11, fp);
+	is_str(why.fingerprint, fp, "refusal: its fingerprint covers the "
+	    "whole credential");
+	is_int(smw_auth_check(&c, NULL, &why), SMW_EAUTH, "refusal: no header");
+	ok(!why.offered && why.fingerprint[0] == '\0',
+	    "refusal: no header: nothing offered");
+	is_int(smw_auth_check(&c, "Bearer \t", &why), SMW_EAUTH,
+	    "refusal: blank token");
+	ok(!why.offered, "refusal: blank token: nothing offered");
+	is_int(smw_auth_check(&c, "Bearer s3cr3t-Token_42", &why), SMW_OK,
+	    "accepted");
+	ok(!why.offered && why.fingerprint[0] == '\0',
+	    "accepted: no refusal details");
+	smw_config_free(&c);
 }
 
 static void
@@ -90,38 +192,38 @@ test_check(void)
 
 	config_with(&c, one, false);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		is_int(smw_auth_check(&c, cases[i].header), cases[i].err,
+		is_int(auth(&c, cases[i].header), cases[i].err,
 		    cases[i].name);
 	smw_config_free(&c);
 
 	config_with(&c, two, false);
-	is_int(smw_auth_check(&c, "Bearer old-token"), SMW_OK,
+	is_int(auth(&c, "Bearer old-token"), SMW_OK,
 	    "rotation: old token");
-	is_int(smw_auth_check(&c, "Bearer new-token"), SMW_OK,
+	is_int(auth(&c, "Bearer new-token"), SMW_OK,
 	    "rotation: new token");
-	is_int(smw_auth_check(&c, "Bearer old-token,new-token"), SMW_EAUTH,
+	is_int(auth(&c, "Bearer old-token,new-token"), SMW_EAUTH,
 	    "rotation: both in one header");
-	is_int(smw_auth_check(&c, "Bearer token"), SMW_EAUTH,
+	is_int(auth(&c, "Bearer token"), SMW_EAUTH,
 	    "rotation: common suffix");
-	is_int(smw_auth_check(&c, NULL), SMW_EAUTH, "rotation: no header");
+	is_int(auth(&c, NULL), SMW_EAUTH, "rotation: no header");
 	smw_config_free(&c);
 
 	config_with(&c, NULL, true);
-	is_int(smw_auth_check(&c, NULL), SMW_OK, "auth none: no header");
-	is_int(smw_auth_check(&c, ""), SMW_OK, "auth none: empty header");
-	is_int(smw_auth_check(&c, "Basic eDp5"), SMW_OK,
+	is_int(auth(&c, NULL), SMW_OK, "auth none: no header");
+	is_int(auth(&c, ""), SMW_OK, "auth none: empty header");
+	is_int(auth(&c, "Basic eDp5"), SMW_OK,
 	    "auth none: any header");
 	smw_config_free(&c);
 
 	config_with(&c, one, true);
-	is_int(smw_auth_check(&c, "Bearer wrong"), SMW_OK,
+	is_int(auth(&c, "Bearer wrong"), SMW_OK,
 	    "auth none with tokens: accepts anything");
 	smw_config_free(&c);
 
 	config_with(&c, NULL, false);
-	is_int(smw_auth_check(&c, NULL), SMW_ECONFIG,
+	is_int(auth(&c, NULL), SMW_ECONFIG,
 	    "nothing configured: no header");
-	is_int(smw_auth_check(&c, "Bearer x"), SMW_ECONFIG,
+	is_int(auth(&c, "Bearer x"), SMW_ECONFIG,
 	    "nothing configured: a token");
 	smw_config_free(&c);
 	smw_config_free(&c);
@@ -233,11 +335,11 @@ test_load(void)
 	loads("SHOWMOJO_TOKENS", " a , ,b,,\tc d\t,", &c);
 	ok(tokens_are(&c, env_tokens), "SHOWMOJO_TOKENS: split and trimmed");
 	ok(smw_config_accepts(&c, &why), "tokens: deliveries accepted");
-	is_int(smw_auth_check(&c, "Bearer b"), SMW_OK,
+	is_int(auth(&c, "Bearer b"), SMW_OK,
 	    "SHOWMOJO_TOKENS: a token authenticates");
-	is_int(smw_auth_check(&c, "Bearer c d"), SMW_OK,
+	is_int(auth(&c, "Bearer c d"), SMW_OK,
 	    "SHOWMOJO_TOKENS: inner blank kept");
-	is_int(smw_auth_check(&c, "Bearer  b , c"), SMW_EAUTH,
+	is_int(auth(&c, "Bearer  b , c"), SMW_EAUTH,
 	    "SHOWMOJO_TOKENS: the list is no token");
 	smw_config_free(&c);
 	loads("SHOWMOJO_TOKENS", " , ,", &c);
@@ -264,11 +366,11 @@ test_load(void)
 	loads("SHOWMOJO_TOKEN_FILE", path, &c);
 	ok(tokens_are(&c, file_tokens),
 	    "token file: comments, blank lines and CRLF skipped");
-	is_int(smw_auth_check(&c, "Bearer file-two"), SMW_OK,
+	is_int(auth(&c, "Bearer file-two"), SMW_OK,
 	    "token file: a token authenticates");
-	is_int(smw_auth_check(&c, "Bearer # an indented comment"), SMW_EAUTH,
+	is_int(auth(&c, "Bearer # an indented comment"), SMW_EAUTH,
 	    "token file: a comment is no token");
-	is_int(smw_auth_check(&c, "Bearer file-three"), SMW_OK,
+	is_int(auth(&c, "Bearer file-three"), SMW_OK,
 	    "token file: last line without a newline");
 	smw_config_free(&c);
 
@@ -300,7 +402,7 @@ test_load(void)
 	loads("SHOWMOJO_AUTH", "none", &c);
 	ok(c.auth_none && smw_config_accepts(&c, &why),
 	    "SHOWMOJO_AUTH=none accepts deliveries");
-	is_int(smw_auth_check(&c, NULL), SMW_OK,
+	is_int(auth(&c, NULL), SMW_OK,
 	    "SHOWMOJO_AUTH=none: no token");
 	smw_config_free(&c);
 	loads("SHOWMOJO_AUTH", "token", &c);
@@ -395,6 +497,8 @@ main(void)
 	/* The refusals are logged on purpose; keep the test log short. */
 	smw_log_max = SMW_LOG_ERR;
 	test_check();
+	test_sha256();
+	test_refusal();
 	test_load();
 	test_load_alloc_failures();
 	return done();

@@ -211,6 +211,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct smw_http		 h;
 	char			*val[NVARS] = { NULL }, num[32];
 	const char		*method, *auth;
+	struct smw_auth_refusal	 refusal;
 	size_t			 blen, i;
 	enum smw_err		 err;
 
@@ -243,7 +244,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		goto out;
 	}
 	auth = getenv("HTTP_AUTHORIZATION");
-	err = smw_auth_check(&cfg, auth);
+	err = smw_auth_check(&cfg, auth, &refusal);
 	answered(err);
 	FZ_CHECK(err == SMW_OK || err == SMW_EAUTH, "auth failed oddly");
 	if (err == SMW_OK && !cfg.auth_none)
