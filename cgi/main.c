@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
+#include <unistd.h>
 
 #include <fastcgi.h>
 #include <fcgiapp.h>
@@ -239,7 +240,15 @@ main(int argc, char *argv[])
 		smw_store_init(&store, &cfg);
 		serve(&h, &cfg, cfg_err, &store);
 		smw_http_drain(&h, cfg.max_body);
-		smw_tally_write(&store, true);
+		/*
+		 * The answer is whole: the server (mod_cgid: one socket for
+		 * both) need not wait for the counts, which are not written
+		 * when this request found the database away.
+		 */
+		fclose(stdout);
+		close(STDIN_FILENO);
+		if (!store.unreachable)
+			smw_tally_write(&store, true);
 		smw_store_free(&store);
 	} else
 		rc = command(argc, argv, &cfg, cfg_err);

@@ -122,6 +122,8 @@ is "$?" 1 "check fails with the schema behind"
 grep -q 'run "showmojo-webhook migrate"' "$TMPD/check"
 ok $? "check says to migrate"
 sql "insert into showmojo.schema_migrations select * from saved" >/dev/null
+# The requests refused above would fail it too (tests/signals.sh).
+sql "truncate showmojo.counts, showmojo.refused_tokens" >/dev/null
 "$SMW" check >"$TMPD/check" 2>&1
 is "$?" 0 "check passes with the schema current"
 grep -q '^database: ok, schema showmojo at version' "$TMPD/check"
