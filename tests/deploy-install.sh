@@ -39,6 +39,10 @@ for f in nginx/showmojo-webhook.conf apache/showmojo-webhook-fcgid.conf \
 	apache/htaccess systemd/showmojo-webhook.socket \
 	systemd/showmojo-webhook@.service systemd/environment \
 	systemd/showmojo-webhook-prune.service systemd/showmojo-webhook-prune.timer \
+	systemd/showmojo-webhook-metrics.service \
+	systemd/showmojo-webhook-metrics.timer \
+	prometheus/showmojo-webhook.rules.yml \
+	prometheus/showmojo-webhook.rules.test.yml \
 	spawn-fcgi/pool.conf spawn-fcgi/showmojo-webhook-pool; do
 	[ -s "$data/deploy/$f" ]
 	ok $? "example configuration: \$(pkgdatadir)/deploy/$f"

@@ -25,7 +25,8 @@ ETC=/etc/showmojo-webhook
 VAR=/var/lib/showmojo-webhook
 UNITS="showmojo-webhook.socket showmojo-webhook@.service
 showmojo-webhook-drain.service showmojo-webhook-drain.timer
-showmojo-webhook-prune.service showmojo-webhook-prune.timer"
+showmojo-webhook-prune.service showmojo-webhook-prune.timer
+showmojo-webhook-metrics.service showmojo-webhook-metrics.timer"
 # The installed program finds its own migrations.
 unset SHOWMOJO_SQLDIR
 export DEBIAN_FRONTEND=noninteractive
