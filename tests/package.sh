@@ -266,6 +266,10 @@ is "$(sql "SELECT id, action, showing_uid FROM showmojo.events")" \
 http POST "$(delivery 1002)" "Bearer wrong-$TOKEN"
 is "$STATUS" 401 "a wrong token: 401"
 is "$(ls "$VAR/spool")" "" "no delivery in the spool while the database answers"
+# A delivery stored after the refusal: check then takes ShowMojo's token
+# as accepted (tests/signals.sh), and passes.
+http POST "$(delivery 1003)"
+is "$STATUS" 200 "a delivery after the refusal: 200"
 
 # check as a worker would run: the package's user, its spool.
 runuser -u "$USR" -- env SHOWMOJO_DB="$DBCONN" SHOWMOJO_TOKEN_FILE="$TMPD/tokens" \
