@@ -220,6 +220,7 @@ serve(struct smw_http *h, const struct smw_config *cfg,
 	meta.content_type = smw_http_env(h, "CONTENT_TYPE");
 	meta.user_agent = smw_http_env(h, "HTTP_USER_AGENT");
 	meta.request_uri = smw_http_env(h, "REQUEST_URI");
+	meta.source = a.source;
 	err = smw_delivery_finish(&d, store, cfg, &meta);
 	delivery_body(&body, &d, err);
 	smw_http_respond(h, err, NULL, body.len ? body.data : NULL);
