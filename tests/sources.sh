@@ -99,6 +99,18 @@ is "$(sql "SELECT string_agg(showing_uid || ':' || coalesce(source, '-'), ' '
 is "$(sql "SELECT string_agg(event_id || ':' || source, ' ' ORDER BY event_id)
     FROM showmojo.prospect_timeline WHERE email = 'ann@example.com'")" \
 	"n-1:north n-2:north s-2:south" "prospect_timeline: each event's source"
+# A showing's source is that of the event its snapshot holds (the
+# ordering rule), whichever path ingest() takes.
+http POST "$(ev m-2 sh-m1 hal@example.com 2026-11-20T11:00:00-05:00)" "Bearer $TS"
+http POST "$(ev m-1 sh-m1 hal@example.com 2026-11-20T10:00:00-05:00)" "Bearer $TN"
+is "$STATUS/$(src m-1)/$(showing_src sh-m1)" 200/north/south \
+	"an older event late: the showing keeps the newer one's source"
+http POST "$(ev m-3 sh-m1 hal@example.com 2026-11-20T12:00:00-05:00)" "Bearer $TN"
+is "$STATUS/$(showing_src sh-m1)" 200/north "a newer event: its source"
+sed -i '/"notes"/d' "$(ev m-4 sh-m1 hal@example.com 2026-11-20T13:00:00-05:00)"
+http POST "$TMPD/ev-m-4.json" "Bearer $TS"
+is "$STATUS/$(showing_src sh-m1)" 200/south \
+	"a newer event with part of the showing: its source"
 ! grep -qF -e "$TN" -e "$TS" -e "$TP" "$TMPD/log/workers.log" "$TMPD/nginx/error.log"
 ok $? "no token in the logs"
 
@@ -168,6 +180,21 @@ is "$(sql "SELECT source FROM showmojo.erasures ORDER BY id DESC LIMIT 1")" nort
 	"the erasure records its source"
 "$SMW" forget --source 'x y' --email ann@example.com >/dev/null 2>&1
 is "$?" 2 "forget --source: a label only"
+
+# Files left in the spool (set aside: drained by no one) hold the person
+# at both accounts; forget --source erases its own source's only.
+for t in "n:$TN" "s:$TS"; do
+	printf '%s' "$(cat "$(ev "sb-${t%%:*}" "sh-sb${t%%:*}" ivy@example.com)")" \
+		>"$TMPD/sb.json"
+	SHOWMOJO_SPOOL=$SPOOL SHOWMOJO_DB="host=$TMPD/nopg dbname=none" \
+		cgi POST "$TMPD/sb.json" "Bearer ${t#*:}"
+done
+for f in "$SPOOL"/e-*; do mv "$f" "$SPOOL/bad-${f##*/}"; done
+SHOWMOJO_SPOOL=$SPOOL "$SMW" forget --source north --email ivy@example.com \
+	>"$TMPD/forget" 2>&1
+ok $? "forget --source north, files in the spool"
+is "$(grep -la '^source 5:north$' "$SPOOL"/bad-* | wc -l)/$(grep -la '^source 5:south$' "$SPOOL"/bad-* | wc -l)" \
+	0/1 "the spool: north's file erased, south's kept"
 
 sql "UPDATE showmojo.showings SET last_seen_at = now() - interval '10 days'" >/dev/null
 "$SMW" prune --personal-older-than 5 --source south >"$TMPD/prune" 2>&1
