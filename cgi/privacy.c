@@ -122,10 +122,9 @@ forget_rows(struct smw_store *s, const char *emails, const char *phones,
 /*
  * One batch of prune, its own transaction: erase up to limit showings
  * (of source only; NULL: of every source) whose last delivery is more
- * than days old, after *cursor (NULL to
- * start; the next one is stored there, malloc'd, NULL when done), and
- * their events, stopping early once it has held its rows budget_ms; adds
- * to *sum.  SMW_EDB, SMW_ENOMEM.
+ * than days old, after *cursor (NULL to start; the next one is stored
+ * there, malloc'd, NULL when done), and their events, stopping early once
+ * it has held its rows budget_ms; adds to *sum.  SMW_EDB, SMW_ENOMEM.
  */
 static enum smw_err
 prune_showings_batch(struct smw_store *s, int days, int limit,

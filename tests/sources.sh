@@ -111,6 +111,9 @@ sed -i '/"notes"/d' "$(ev m-4 sh-m1 hal@example.com 2026-11-20T13:00:00-05:00)"
 http POST "$TMPD/ev-m-4.json" "Bearer $TS"
 is "$STATUS/$(showing_src sh-m1)" 200/south \
 	"a newer event with part of the showing: its source"
+grep -q 'delivery event=s-1 action=confirm outcome=stored status=200 ms=[0-9.]* source=south$' \
+	"$TMPD/log/workers.log"
+ok $? "the log line names the source"
 ! grep -qF -e "$TN" -e "$TS" -e "$TP" "$TMPD/log/workers.log" "$TMPD/nginx/error.log"
 ok $? "no token in the logs"
 
