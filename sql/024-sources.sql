@@ -1,8 +1,8 @@
 -- SPDX-License-Identifier: MIT
 -- Several ShowMojo accounts on one endpoint.  A token may carry a label
--- (SHOWMOJO_TOKENS=north:TOKEN1,south:TOKEN2; doc/operations.md, "Several
--- accounts"), and every delivery is stored with the label of the token
--- that brought it, its source:
+-- (SHOWMOJO_TOKENS=north:TOKEN1,south:TOKEN2; doc/deployment.md,
+-- "Several accounts on one endpoint"), and every delivery is stored with
+-- the label of the token that brought it, its source:
 --
 --   events.source      the source of the delivery;
 --   showings.source    the source of the event whose snapshot the row
