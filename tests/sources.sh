@@ -117,6 +117,17 @@ ok $? "the log line names the source"
 ! grep -qF -e "$TN" -e "$TS" -e "$TP" "$TMPD/log/workers.log" "$TMPD/nginx/error.log"
 ok $? "no token in the logs"
 
+# The workers' role stores a source; the analysts' reads it.
+is "$(sql "SET ROLE showmojo_writer; SET showmojo.source = 'west';
+    SELECT showmojo.ingest('{\"event\":{\"id\":\"w-1\",\"action\":\"update\"}}')")" \
+	stored "showmojo_writer: ingest() with a source"
+is "$(sql "SET ROLE showmojo_analyst; SELECT concat_ws(' ',
+    (SELECT source FROM showmojo.events WHERE id = 'w-1'),
+    (SELECT count(source) FROM showmojo.showings_local),
+    (SELECT count(source) FROM showmojo.upcoming_showings),
+    (SELECT count(source) FROM showmojo.prospect_timeline))")" \
+	"west 4 4 8" "showmojo_analyst: reads source in the tables and views"
+
 # --- quarantined, then replayed, with its source ---
 sql "CREATE FUNCTION showmojo.refuse() RETURNS trigger LANGUAGE plpgsql AS
 	\$\$ BEGIN IF NEW.uid LIKE 'sh-q%' THEN RAISE EXCEPTION 'listing closed'
