@@ -223,15 +223,29 @@ cmd_check(int argc, char *argv[], struct smw_store *store,
 	return rc;
 }
 
-/* ingest FILE...: store saved deliveries; 0 when all are stored. */
+/*
+ * ingest [--source LABEL] FILE...: store saved deliveries, with that
+ * source (none without it); 0 when all are stored.
+ */
 static int
 cmd_ingest(int argc, char *argv[], struct smw_store *store,
     const struct smw_config *cfg)
 {
-	int	 rc = 0;
+	const char	*source = NULL;
+	int		 i = 0, rc = 0;
 
-	for (int i = 0; i < argc; i++)
+	if ((rc = cmd_source("ingest", argc, argv, &i, &source)) == 2)
+		return 2;
+	if (rc == 0 && ++i >= argc) {
+		fprintf(stderr, "usage: showmojo-webhook ingest "
+		    "[--source LABEL] FILE...\n");
+		return 2;
+	}
+	rc = 0;
+	store->source = source;
+	for (; i < argc; i++)
 		rc |= ingest_file(argv[i], store, cfg);
+	store->source = NULL;
 	return rc;
 }
 
@@ -293,7 +307,7 @@ static const struct {
 	{ "check", "[--max-silence HOURS] [--metrics] [--source LABEL]", 0,
 	    5, cmd_check,
 	    "configuration, database, schema, spool; monitoring" },
-	{ "ingest", "FILE...", 1, -1, cmd_ingest,
+	{ "ingest", "[--source LABEL] FILE...", 1, -1, cmd_ingest,
 	    "store saved deliveries (backfill)" },
 	{ "replay", "[--source LABEL]", 0, 2, cmd_replay,
 	    "re-process quarantined deliveries" },

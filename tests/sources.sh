@@ -117,6 +117,14 @@ ok $? "the log line names the source"
 ! grep -qF -e "$TN" -e "$TS" -e "$TP" "$TMPD/log/workers.log" "$TMPD/nginx/error.log"
 ok $? "no token in the logs"
 
+# Backfill of one account.
+"$SMW" ingest --source south "$(ev b-1 sh-b1 jo@example.com)" >/dev/null 2>&1
+ok $? "ingest --source south"
+"$SMW" ingest "$(ev b-2 sh-b2 jo@example.com)" >/dev/null 2>&1
+is "$(src b-1)/$(src b-2)" "south/-" "ingest: with its source, or none"
+"$SMW" ingest --source south >/dev/null 2>&1
+is "$?" 2 "ingest --source without a file: usage"
+
 # The workers' role stores a source; the analysts' reads it.
 is "$(sql "SET ROLE showmojo_writer; SET showmojo.source = 'west';
     SELECT showmojo.ingest('{\"event\":{\"id\":\"w-1\",\"action\":\"update\"}}')")" \
@@ -126,7 +134,7 @@ is "$(sql "SET ROLE showmojo_analyst; SELECT concat_ws(' ',
     (SELECT count(source) FROM showmojo.showings_local),
     (SELECT count(source) FROM showmojo.upcoming_showings),
     (SELECT count(source) FROM showmojo.prospect_timeline))")" \
-	"west 4 4 8" "showmojo_analyst: reads source in the tables and views"
+	"west 5 5 9" "showmojo_analyst: reads source in the tables and views"
 
 # --- quarantined, then replayed, with its source ---
 sql "CREATE FUNCTION showmojo.refuse() RETURNS trigger LANGUAGE plpgsql AS
