@@ -33,9 +33,14 @@ struct figures {
 	double				 newest;	/* arrival; 0: none */
 };
 
+/*
+ * The figures; of one source (its label; NULL: of all), the database's
+ * are that source's and the spool's, which are not split by source, are
+ * left out of the newest arrival.
+ */
 static void
 gather(struct smw_store *store, const struct smw_config *cfg,
-    struct figures *f)
+    const char *source, struct figures *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->spool_ok = cfg->spool != NULL &&
@@ -44,12 +49,12 @@ gather(struct smw_store *store, const struct smw_config *cfg,
 	    cfg->spool_max, f->cannot, sizeof(f->cannot));
 	/* Not asked again when the call before found it away (check). */
 	f->db_ok = !store->unreachable &&
-	    smw_store_figures(store, &f->db) == SMW_OK;
+	    smw_store_figures(store, source, &f->db) == SMW_OK;
 	/* Counts need the schema's signals (023); a figure may be missing. */
 	f->counts_ok = f->db_ok &&
 	    smw_store_version(store, &f->version, NULL) == SMW_OK &&
 	    f->version >= 23 && smw_tally_read(store, &f->counts) == SMW_OK;
-	f->newest = f->spool.newest;
+	f->newest = source == NULL ? f->spool.newest : 0;
 	if (f->db.newest_event > f->newest)
 		f->newest = f->db.newest_event;
 	if (f->db.newest_quarantine > f->newest)
@@ -250,7 +255,7 @@ check_figures(int argc, char *argv[], struct smw_store *store,
 	struct figures	 f;
 	struct timespec	 ts;
 	char		*end, buf[80];
-	const char	*v;
+	const char	*v, *source = NULL;
 	double		 now, silence = -1;
 	int		 rc = 0;
 	bool		 prom = false;
@@ -268,15 +273,25 @@ check_figures(int argc, char *argv[], struct smw_store *store,
 				    "a number of hours\n");
 				return 2;
 			}
+		} else if ((v = cmd_option(argc, argv, &i, "--source")) !=
+		    NULL) {
+			if (!smw_config_label_valid(v, strlen(v))) {
+				fprintf(stderr, "check: --source takes a "
+				    "token's label ([A-Za-z0-9_.-], 1 to %d)\n",
+				    SMW_LABEL_MAX);
+				return 2;
+			}
+			source = v;
 		} else {
 			fprintf(stderr, "usage: showmojo-webhook check "
-			    "[--max-silence HOURS] [--metrics]\n");
+			    "[--max-silence HOURS] [--metrics] "
+			    "[--source LABEL]\n");
 			return 2;
 		}
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = ts.tv_sec + ts.tv_nsec / 1e9;
-	gather(store, cfg, &f);
+	gather(store, cfg, source, &f);
 	if (prom) {
 		metrics(cfg, &f, now);
 		return fflush(stdout) != 0;
@@ -300,6 +315,9 @@ check_figures(int argc, char *argv[], struct smw_store *store,
 		printf("spool: an outage is known (%s/.unreachable): "
 		    "deliveries are spooled at once until a probe finds the "
 		    "database\n", cfg->spool);
+	if (source != NULL)
+		printf("source: %s (the figures below are its own; the "
+		    "spool's are of every source)\n", source);
 	if (f.db_ok) {
 		printf("quarantine: %lld pending\n",
 		    f.db.quarantine_pending);

@@ -16,7 +16,9 @@
  * "check" with the arguments after it: none (print the spool, quarantine
  * and newest delivery figures), "--max-silence HOURS" (also: non-zero when
  * nothing arrived for that long) or "--metrics" (the figures in the
- * Prometheus text format, only them).  Returns the exit status.
+ * Prometheus text format, only them); "--source LABEL" makes the
+ * database's figures (quarantine, newest delivery, silence) those of the
+ * deliveries of that token's label.  Returns the exit status.
  */
 int check_figures(int argc, char *argv[], struct smw_store *,
     const struct smw_config *);

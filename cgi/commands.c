@@ -88,16 +88,18 @@ out:
 
 /*
  * Re-process the quarantined deliveries not yet replayed, oldest first,
- * through the same path as a request.  Stored ones are marked replayed;
- * ones still invalid keep their place with the new reason.  Returns 0 when
- * none is left pending.
+ * of source only (NULL: of every source), through the same path as a
+ * request, each with the source it was quarantined with.  Stored ones are
+ * marked replayed; ones still invalid keep their place with the new
+ * reason.  Returns 0 when none is left pending.
  */
 static int
-replay(struct smw_store *store, const struct smw_config *cfg)
+replay(struct smw_store *store, const struct smw_config *cfg,
+    const char *only)
 {
 	struct smw_delivery	 d;
 	struct smw_buf		 body;
-	char			 result[600];
+	char			 result[600], source[SMW_LABEL_MAX + 1];
 	long long		 id = 0;
 	unsigned long		 n[SMW_OUT__MAX] = { 0 };
 	enum smw_err		 err = SMW_OK;
@@ -106,11 +108,13 @@ replay(struct smw_store *store, const struct smw_config *cfg)
 	/* The largest body any SHOWMOJO_MAX_BODY lets in. */
 	smw_buf_init(&body, SMW_MAX_BODY_CAP);
 	for (;;) {
-		if ((err = smw_store_quarantine_next(store, id, &id, &body,
-		    &found)) != SMW_OK || !found)
+		if ((err = smw_store_quarantine_next(store, id, only, &id,
+		    &body, source, &found)) != SMW_OK || !found)
 			break;
+		store->source = source[0] != '\0' ? source : NULL;
 		err = smw_delivery_run(&d, body.data != NULL ? body.data : "",
 		    body.len, store, cfg, NULL);
+		store->source = NULL;
 		if (err == SMW_OK)
 			snprintf(result, sizeof(result), "%s",
 			    smw_outcome_names[d.outcome]);
@@ -188,8 +192,11 @@ cmd_check(int argc, char *argv[], struct smw_store *store,
 	/* To compare with a refused token's, which check reports below. */
 	for (size_t i = 0; i < cfg->ntokens; i++) {
 		smw_fingerprint(cfg->tokens[i], strlen(cfg->tokens[i]), fp);
-		printf("%s%s%s", i ? ", " : "configuration: tokens' "
-		    "fingerprints: ", fp, i + 1 == cfg->ntokens ? "\n" : "");
+		printf("%s%s%s%s%s%s", i ? ", " : "configuration: tokens' "
+		    "fingerprints: ", fp, cfg->labels[i] ? " (" : "",
+		    cfg->labels[i] ? cfg->labels[i] : "",
+		    cfg->labels[i] ? ")" : "",
+		    i + 1 == cfg->ntokens ? "\n" : "");
 	}
 	if (cfg->warning[0] != '\0') {
 		printf("configuration: %s\n", cfg->warning);
@@ -216,26 +223,70 @@ cmd_check(int argc, char *argv[], struct smw_store *store,
 	return rc;
 }
 
-/* ingest FILE...: store saved deliveries; 0 when all are stored. */
+/*
+ * ingest [--source LABEL] FILE...: store saved deliveries, with that
+ * source (none without it); 0 when all are stored.
+ */
 static int
 cmd_ingest(int argc, char *argv[], struct smw_store *store,
     const struct smw_config *cfg)
 {
-	int	 rc = 0;
+	const char	*source = NULL;
+	int		 i = 0, rc = 0;
 
-	for (int i = 0; i < argc; i++)
+	if ((rc = cmd_source("ingest", argc, argv, &i, &source)) == 2)
+		return 2;
+	if (rc == 0 && ++i >= argc) {
+		fprintf(stderr, "usage: showmojo-webhook ingest "
+		    "[--source LABEL] FILE...\n");
+		return 2;
+	}
+	rc = 0;
+	store->source = source;
+	for (; i < argc; i++)
 		rc |= ingest_file(argv[i], store, cfg);
+	store->source = NULL;
 	return rc;
 }
 
-/* replay: re-process the quarantined deliveries. */
+/*
+ * The value of "--source LABEL" at argv[*i] into *source; 0 when it is
+ * one, 2 (said) when it is wrong, 1 when argv[*i] is another argument.
+ */
+int
+cmd_source(const char *cmd, int argc, char *argv[], int *i,
+    const char **source)
+{
+	const char	*v;
+
+	if (strncmp(argv[*i], "--source", 8) != 0)
+		return 1;
+	if ((v = cmd_option(argc, argv, i, "--source")) == NULL ||
+	    !smw_config_label_valid(v, strlen(v))) {
+		fprintf(stderr, "%s: --source takes a token's label "
+		    "([A-Za-z0-9_.-], 1 to %d characters)\n", cmd,
+		    SMW_LABEL_MAX);
+		return 2;
+	}
+	*source = v;
+	return 0;
+}
+
+/* replay [--source LABEL]: re-process the quarantined deliveries. */
 static int
 cmd_replay(int argc, char *argv[], struct smw_store *store,
     const struct smw_config *cfg)
 {
-	(void)argc;
-	(void)argv;
-	return replay(store, cfg);
+	const char	*source = NULL;
+	int		 i = 0;
+
+	if (argc > 0 && (cmd_source("replay", argc, argv, &i, &source) != 0 ||
+	    i != argc - 1)) {
+		fprintf(stderr, "usage: showmojo-webhook replay "
+		    "[--source LABEL]\n");
+		return 2;
+	}
+	return replay(store, cfg, source);
 }
 
 /*
@@ -253,18 +304,20 @@ static const struct {
 } commands[] = {
 	{ "migrate", "[SQLDIR]", 0, 1, cmd_migrate,
 	    "create or upgrade the schema (harmless twice)" },
-	{ "check", "[--max-silence HOURS] [--metrics]", 0, 3, cmd_check,
+	{ "check", "[--max-silence HOURS] [--metrics] [--source LABEL]", 0,
+	    5, cmd_check,
 	    "configuration, database, schema, spool; monitoring" },
-	{ "ingest", "FILE...", 1, -1, cmd_ingest,
+	{ "ingest", "[--source LABEL] FILE...", 1, -1, cmd_ingest,
 	    "store saved deliveries (backfill)" },
-	{ "replay", "", 0, 0, cmd_replay,
+	{ "replay", "[--source LABEL]", 0, 2, cmd_replay,
 	    "re-process quarantined deliveries" },
 	{ "drain", "", 0, 0, cmd_drain,
 	    "store what the spool holds" },
-	{ "forget", "[--dry-run] --email ADDR | --phone NUMBER | "
-	    "--showing UID...", 1, -1, cmd_forget,
+	{ "forget", "[--dry-run] [--source LABEL] --email ADDR | "
+	    "--phone NUMBER | --showing UID...", 1, -1, cmd_forget,
 	    "erase one person's personal data everywhere" },
-	{ "prune", "--personal-older-than DAYS", 1, 2, cmd_prune,
+	{ "prune", "--personal-older-than DAYS [--source LABEL]", 1, 4,
+	    cmd_prune,
 	    "erase personal data older than DAYS, in batches" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -26,4 +26,13 @@ int command(int argc, char *argv[], const struct smw_config *,
  */
 const char *cmd_option(int argc, char *argv[], int *i, const char *opt);
 
+/*
+ * "--source LABEL" at argv[*i] (as cmd_option): 0 with *source the label
+ * (*i moved past it); 2, said on stderr with command cmd's name, when its
+ * value is missing or not a label (config.h); 1 when argv[*i] is not that
+ * option.
+ */
+int cmd_source(const char *cmd, int argc, char *argv[], int *i,
+    const char **source);
+
 #endif

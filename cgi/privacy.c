@@ -41,37 +41,38 @@
  * The statements: the functions of sql/015-personal-data.sql and
  * sql/021-spool-erasure.sql.
  */
+/* The last parameter of each: the source it is limited to, or NULL. */
 static const char sql_forget[] =
     "SELECT showings, events, quarantine, coalesce(erasure, 0)"
     " FROM forget(string_to_array($1, E'\\n'), string_to_array($2, E'\\n'),"
-    " string_to_array($3, E'\\n'), $4::boolean)";
+    " string_to_array($3, E'\\n'), $4::boolean, $5::text)";
 static const char sql_prune_showings[] =
     "SELECT showings, events, next_cursor"
     " FROM prune_showings($1::integer, $2::jsonb, $3::integer,"
-    " $4::integer)";
+    " $4::integer, $5::text)";
 static const char sql_prune_quarantine[] =
-    "SELECT prune_quarantine($1::integer, $2::integer)";
+    "SELECT prune_quarantine($1::integer, $2::integer, $3::text)";
 static const char sql_spool_holds[] =
     "SELECT spool_holds($1::bytea, string_to_array($2, E'\\n'),"
     " string_to_array($3, E'\\n'), string_to_array($4, E'\\n'))";
 static const char sql_spool_erasure[] =
     "SELECT coalesce(spool_erasure($1::bigint, $2, $3::integer,"
     " string_to_array($4, E'\\n'), string_to_array($5, E'\\n'),"
-    " string_to_array($6, E'\\n'), $7::integer), 0)";
+    " string_to_array($6, E'\\n'), $7::integer, $8::text), 0)";
 static const char sql_prune_record[] =
     "SELECT coalesce(prune_record($1::integer, $2::integer, $3::integer,"
-    " $4::integer), 0)";
-static const struct smw_stmt stmt_forget = { sql_forget, 4, PGRES_TUPLES_OK,
+    " $4::integer, $5::text), 0)";
+static const struct smw_stmt stmt_forget = { sql_forget, 5, PGRES_TUPLES_OK,
     1, "forget", SMW_STMT_PLAIN };
-static const struct smw_stmt stmt_prune_showings = { sql_prune_showings, 4,
+static const struct smw_stmt stmt_prune_showings = { sql_prune_showings, 5,
     PGRES_TUPLES_OK, 1, "prune", SMW_STMT_PLAIN };
 static const struct smw_stmt stmt_prune_quarantine = { sql_prune_quarantine,
-    2, PGRES_TUPLES_OK, 1, "prune", SMW_STMT_PLAIN };
-static const struct smw_stmt stmt_prune_record = { sql_prune_record, 4,
+    3, PGRES_TUPLES_OK, 1, "prune", SMW_STMT_PLAIN };
+static const struct smw_stmt stmt_prune_record = { sql_prune_record, 5,
     PGRES_TUPLES_OK, 1, "prune", SMW_STMT_PLAIN };
 static const struct smw_stmt stmt_spool_holds = { sql_spool_holds, 4,
     PGRES_TUPLES_OK, 1, "forget (spool)", SMW_STMT_PLAIN };
-static const struct smw_stmt stmt_spool_erasure = { sql_spool_erasure, 7,
+static const struct smw_stmt stmt_spool_erasure = { sql_spool_erasure, 8,
     PGRES_TUPLES_OK, 1, "erasure (spool)", SMW_STMT_PLAIN };
 
 /*
@@ -86,18 +87,19 @@ struct smw_erasure {
 };
 
 /*
- * Forget one person in one transaction: emails, phones and showing uids
- * are lists of selectors, one a line (none: ""), none containing a line
- * break.  With dry_run nothing changes and *out says what would.  No
- * statement timeout applies to it.  SMW_EDB (logged, reason in
- * store->why) when it failed: nothing changed then.
+ * Forget one person in one transaction: emails, phones and showing uids are
+ * lists of selectors, one a line (none: ""), none containing a line break;
+ * in source only (NULL: every source).  With dry_run nothing changes and
+ * *out says what would.  No statement timeout applies to it.  SMW_EDB
+ * (logged, reason in store->why) when it failed: nothing changed then.
  */
 static enum smw_err
 forget_rows(struct smw_store *s, const char *emails, const char *phones,
-    const char *uids, bool dry_run, struct smw_erasure *out)
+    const char *uids, const char *source, bool dry_run,
+    struct smw_erasure *out)
 {
-	const char	*vals[4] = { emails, phones, uids,
-	    dry_run ? "true" : "false" };
+	const char	*vals[5] = { emails, phones, uids,
+	    dry_run ? "true" : "false", source };
 	struct smw_call	 c = { .st = &stmt_forget, .vals = vals };
 	PGresult	*r = NULL;
 	enum smw_err	 err;
@@ -119,17 +121,18 @@ forget_rows(struct smw_store *s, const char *emails, const char *phones,
 
 /*
  * One batch of prune, its own transaction: erase up to limit showings
- * whose last delivery is more than days old, after *cursor (NULL to
- * start; the next one is stored there, malloc'd, NULL when done), and
- * their events, stopping early once it has held its rows budget_ms; adds
- * to *sum.  SMW_EDB, SMW_ENOMEM.
+ * (of source only; NULL: of every source) whose last delivery is more
+ * than days old, after *cursor (NULL to start; the next one is stored
+ * there, malloc'd, NULL when done), and their events, stopping early once
+ * it has held its rows budget_ms; adds to *sum.  SMW_EDB, SMW_ENOMEM.
  */
 static enum smw_err
 prune_showings_batch(struct smw_store *s, int days, int limit,
-    int budget_ms, char **cursor, struct smw_erasure *sum)
+    int budget_ms, const char *source, char **cursor,
+    struct smw_erasure *sum)
 {
 	char		 d[16], l[16], b[16];
-	const char	*vals[4] = { d, *cursor, l, b };
+	const char	*vals[5] = { d, *cursor, l, b, source };
 	struct smw_call	 c = { .st = &stmt_prune_showings, .vals = vals };
 	PGresult	*r = NULL;
 	char		*next = NULL;
@@ -156,14 +159,15 @@ out:
 
 /*
  * One batch of prune in the quarantine: delete up to limit rows replayed
- * or more than days old; *deleted gets how many.  SMW_EDB.
+ * or more than days old (of source only; NULL: of every source);
+ * *deleted gets how many.  SMW_EDB.
  */
 static enum smw_err
 prune_quarantine_batch(struct smw_store *s, int days, int limit,
-    long long *deleted)
+    const char *source, long long *deleted)
 {
 	char		 d[16], l[16];
-	const char	*vals[2] = { d, l };
+	const char	*vals[3] = { d, l, source };
 	struct smw_call	 c = { .st = &stmt_prune_quarantine, .vals = vals };
 	PGresult	*r = NULL;
 
@@ -178,15 +182,16 @@ prune_quarantine_batch(struct smw_store *s, int days, int limit,
 }
 
 /*
- * Record a prune run that changed something (sum's counts); sum->id gets
- * the erasures row (0 when nothing changed).  SMW_EDB.
+ * Record a prune run that changed something (sum's counts), limited to
+ * source (NULL: none); sum->id gets the erasures row (0 when nothing
+ * changed).  SMW_EDB.
  */
 static enum smw_err
-prune_record(struct smw_store *s, int days,
+prune_record(struct smw_store *s, int days, const char *source,
     struct smw_erasure *sum)
 {
 	char		 n[4][24];
-	const char	*vals[4] = { n[0], n[1], n[2], n[3] };
+	const char	*vals[5] = { n[0], n[1], n[2], n[3], source };
 	struct smw_call	 c = { .st = &stmt_prune_record, .vals = vals };
 	PGresult	*r = NULL;
 
@@ -226,17 +231,18 @@ spool_holds(struct smw_store *s, const char *body, size_t len,
 
 /*
  * Count n files erased from the spool in erasure *id, or record one
- * (command "forget" with the selector lists, or "prune" of days) when *id
- * is 0; *id gets the record's id.  SMW_EDB.
+ * (command "forget" with the selector lists, or "prune" of days, limited
+ * to source unless NULL) when *id is 0; *id gets the record's id.
+ * SMW_EDB.
  */
 static enum smw_err
 spool_erasure(struct smw_store *s, const char *command, int days,
     const char *emails, const char *phones, const char *uids,
-    unsigned long n, long long *id)
+    const char *source, unsigned long n, long long *id)
 {
 	char		 num[3][24];
-	const char	*vals[7] = { num[0], command, days > 0 ? num[1] : NULL,
-	    emails, phones, uids, num[2] };
+	const char	*vals[8] = { num[0], command, days > 0 ? num[1] : NULL,
+	    emails, phones, uids, num[2], source };
 	struct smw_call	 c = { .st = &stmt_spool_erasure, .vals = vals };
 	PGresult	*r = NULL;
 
@@ -266,7 +272,7 @@ static const char *const selector_opts[SEL__MAX] = {
 static int
 forget_usage(void)
 {
-	fputs("usage: showmojo-webhook forget [--dry-run] "
+	fputs("usage: showmojo-webhook forget [--dry-run] [--source LABEL] "
 	    "[--email ADDR] [--phone NUMBER] [--showing UID]...\n"
 	    "At least one selector; each may be given several times.\n",
 	    stderr);
@@ -299,30 +305,45 @@ struct person {
 	struct smw_store	*store;
 	const char		*lists[SEL__MAX];
 	double			 before;	/* prune: arrived before */
+	const char		*source;	/* of this source; NULL: any */
 };
+
+/*
+ * Whether a file of source (NULL: none, or not a whole entry) is outside
+ * the source p is limited to.
+ */
+static bool
+other_source(const struct person *p, const char *source)
+{
+	return p->source != NULL &&
+	    (source == NULL || strcmp(source, p->source) != 0);
+}
 
 static enum smw_err
 holds_person(void *ctx, const char *name, const char *body, size_t len,
-    double received, bool *hit)
+    double received, const char *source, bool *hit)
 {
 	struct person	*p = ctx;
 
 	(void)name;
 	(void)received;
+	*hit = false;
+	if (other_source(p, source))
+		return SMW_OK;
 	return spool_holds(p->store, body, len, p->lists[SEL_EMAIL],
 	    p->lists[SEL_PHONE], p->lists[SEL_SHOWING], hit);
 }
 
 static enum smw_err
 arrived_before(void *ctx, const char *name, const char *body, size_t len,
-    double received, bool *hit)
+    double received, const char *source, bool *hit)
 {
 	struct person	*p = ctx;
 
 	(void)name;
 	(void)body;
 	(void)len;
-	*hit = received < p->before;
+	*hit = received < p->before && !other_source(p, source);
 	return SMW_OK;
 }
 
@@ -345,6 +366,12 @@ cmd_forget(int argc, char *argv[], struct smw_store *store,
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--dry-run") == 0) {
 			dry_run = true;
+			continue;
+		}
+		if ((k = cmd_source("forget", argc, argv, &i, &p.source)) !=
+		    1) {
+			if (k == 2)
+				goto out;
 			continue;
 		}
 		for (k = 0; k < SEL__MAX; k++)
@@ -391,7 +418,7 @@ cmd_forget(int argc, char *argv[], struct smw_store *store,
 		goto out;
 	}
 	if (forget_rows(store, p.lists[SEL_EMAIL], p.lists[SEL_PHONE],
-	    p.lists[SEL_SHOWING], dry_run, &e) != SMW_OK) {
+	    p.lists[SEL_SHOWING], p.source, dry_run, &e) != SMW_OK) {
 		fprintf(stderr, "forget: nothing changed in the tables%s: "
 		    "%s\n", spooled ? " (files erased in the spool)" : "",
 		    store->why);
@@ -399,12 +426,14 @@ cmd_forget(int argc, char *argv[], struct smw_store *store,
 	}
 	if (!dry_run && spooled > 0 && spool_erasure(store,
 	    "forget", 0, p.lists[SEL_EMAIL], p.lists[SEL_PHONE],
-	    p.lists[SEL_SHOWING], spooled, &e.id) != SMW_OK) {
+	    p.lists[SEL_SHOWING], p.source, spooled, &e.id) != SMW_OK) {
 		fprintf(stderr, "forget: erased, but the %lu files of the "
 		    "spool are not in the record: %s\n", spooled, store->why);
 		goto out;
 	}
 	rc = 0;
+	if (p.source != NULL)
+		printf("forget: source %s only\n", p.source);
 	if (dry_run)
 		printf("forget --dry-run: would erase in showings %lld, "
 		    "events %lld, quarantine %lld, spool %lu; nothing "
@@ -425,8 +454,8 @@ out:
 static int
 prune_usage(void)
 {
-	fputs("usage: showmojo-webhook prune --personal-older-than DAYS\n",
-	    stderr);
+	fputs("usage: showmojo-webhook prune --personal-older-than DAYS "
+	    "[--source LABEL]\n", stderr);
 	return 2;
 }
 
@@ -468,14 +497,21 @@ cmd_prune(int argc, char *argv[], struct smw_store *store,
 	long long		 deleted;
 	long			 days;
 	unsigned long		 batches = 0;
-	int			 limit = BATCH_FIRST, i = 0, rc = 1;
+	int			 limit = BATCH_FIRST, i, k, rc = 1;
 	bool			 tty = isatty(STDERR_FILENO);
 
 	memset(&sum, 0, sizeof(sum));
-	if (argc != 1 && argc != 2)
-		return prune_usage();
-	if ((v = cmd_option(argc, argv, &i, "--personal-older-than")) ==
-	    NULL || i != argc - 1)
+	for (i = 0; i < argc; i++) {
+		if ((k = cmd_source("prune", argc, argv, &i, &p.source)) ==
+		    2)
+			return 2;
+		if (k == 0)
+			continue;
+		if (v != NULL || (v = cmd_option(argc, argv, &i,
+		    "--personal-older-than")) == NULL)
+			return prune_usage();
+	}
+	if (v == NULL)
 		return prune_usage();
 	days = strtol(v, &end, 10);
 	if (*v == '\0' || *end != '\0' || days < 1 || days > 100000) {
@@ -489,7 +525,7 @@ cmd_prune(int argc, char *argv[], struct smw_store *store,
 	do {
 		t0 = smw_now_ms();
 		if (prune_showings_batch(store, (int)days, limit,
-		    BATCH_BUDGET_MS, &cursor, &sum) != SMW_OK)
+		    BATCH_BUDGET_MS, p.source, &cursor, &sum) != SMW_OK)
 			goto fail;
 		ms = smw_now_ms() - t0;
 		longest = ms > longest ? ms : longest;
@@ -501,7 +537,7 @@ cmd_prune(int argc, char *argv[], struct smw_store *store,
 	do {
 		t0 = smw_now_ms();
 		if (prune_quarantine_batch(store, (int)days, limit,
-		    &deleted) != SMW_OK)
+		    p.source, &deleted) != SMW_OK)
 			goto fail;
 		ms = smw_now_ms() - t0;
 		longest = ms > longest ? ms : longest;
@@ -518,11 +554,13 @@ cmd_prune(int argc, char *argv[], struct smw_store *store,
 		snprintf(store->why, sizeof(store->why), "spool unavailable");
 		goto fail;
 	}
-	if (prune_record(store, (int)days, &sum) != SMW_OK ||
+	if (prune_record(store, (int)days, p.source, &sum) != SMW_OK ||
 	    (spooled > 0 && spool_erasure(store, "prune",
-	    (int)days, "", "", "", spooled, &sum.id) != SMW_OK))
+	    (int)days, "", "", "", p.source, spooled, &sum.id) != SMW_OK))
 		goto fail;
 	progress(tty, &sum, "\n");
+	if (p.source != NULL)
+		printf("prune: source %s only\n", p.source);
 	printf("prune: personal data older than %ld days: erased in "
 	    "showings %lld, events %lld; quarantine %lld deleted; spool %lu "
 	    "erased; %lu batches, longest %.1f ms; ", days, sum.showings,
@@ -540,7 +578,7 @@ fail:
 	    sum.showings, sum.events, sum.quarantine, store->why);
 	/* What the committed batches did is recorded all the same. */
 	if (sum.showings + sum.events + sum.quarantine > 0 &&
-	    prune_record(store, (int)days, &sum) == SMW_OK &&
+	    prune_record(store, (int)days, p.source, &sum) == SMW_OK &&
 	    sum.id != 0)
 		fprintf(stderr, "prune: recorded as erasure %lld\n", sum.id);
 out:

@@ -140,21 +140,26 @@ refusal_count(enum smw_err err, const struct smw_auth_refusal *a,
 	}
 }
 
-/* The delivery's log line. */
+/*
+ * The delivery's log line; with the label of its token (source, NULL:
+ * none, then nothing is said), never the token.
+ */
 static void
 log_delivery(const struct smw_delivery *d, enum smw_err err, int status,
-    double ms)
+    double ms, const char *source)
 {
 	char	 cid[80], cact[80];
 
 	smw_log(d->outcome == SMW_OUT_QUARANTINED ? SMW_LOG_WARN :
 	    err == SMW_OK ? SMW_LOG_INFO : SMW_LOG_ERR,
-	    "delivery event=%s action=%s outcome=%s status=%d ms=%.1f%s%s",
+	    "delivery event=%s action=%s outcome=%s status=%d ms=%.1f%s%s"
+	    "%s%s",
 	    smw_log_clip(cid, sizeof(cid), d->ev.ev[SMW_EV_ID].text,
 	    d->ev.ev[SMW_EV_ID].len),
 	    smw_log_clip(cact, sizeof(cact), d->ev.ev[SMW_EV_ACTION].text,
 	    d->ev.ev[SMW_EV_ACTION].len),
 	    smw_outcome_names[d->outcome], status, ms,
+	    source != NULL ? " source=" : "", source != NULL ? source : "",
 	    d->why[0] ? " reason=" : "", d->why);
 }
 
@@ -220,10 +225,12 @@ serve(struct smw_http *h, const struct smw_config *cfg,
 	meta.content_type = smw_http_env(h, "CONTENT_TYPE");
 	meta.user_agent = smw_http_env(h, "HTTP_USER_AGENT");
 	meta.request_uri = smw_http_env(h, "REQUEST_URI");
+	meta.source = a.source;
 	err = smw_delivery_finish(&d, store, cfg, &meta);
 	delivery_body(&body, &d, err);
 	smw_http_respond(h, err, NULL, body.len ? body.data : NULL);
-	log_delivery(&d, err, smw_http_status(err), smw_now_ms() - t0);
+	log_delivery(&d, err, smw_http_status(err), smw_now_ms() - t0,
+	    meta.source);
 	(void)smw_tally(outcome_count(&d), NULL);
 	refused = false;
 out:

@@ -15,8 +15,8 @@ smw_auth_check(const struct smw_config *c, const char *h,
     struct smw_auth_refusal *why)
 {
 	const char	*tok;
-	size_t		 len;
-	bool		 match = false;
+	size_t		 len, hit = 0, mask;
+	bool		 match = false, eq;
 	const char	*cfg_why;
 
 	memset(why, 0, sizeof(*why));
@@ -37,12 +37,21 @@ smw_auth_check(const struct smw_config *c, const char *h,
 		len--;
 	if (len == 0)
 		return SMW_EAUTH;
-	/* Another scheme is never accepted. */
-	for (size_t i = 0; i < c->ntokens; i++)
-		match |= smw_ct_equal(tok, len, c->tokens[i],
+	/*
+	 * Every token is compared, and the one that matched is remembered
+	 * without a branch on the result.  Another scheme is never accepted.
+	 */
+	for (size_t i = 0; i < c->ntokens; i++) {
+		eq = smw_ct_equal(tok, len, c->tokens[i],
 		    strlen(c->tokens[i]));
-	if (match && tok != h + strspn(h, " \t"))
+		mask = (size_t)0 - (size_t)eq;
+		hit = (hit & ~mask) | (i & mask);
+		match |= eq;
+	}
+	if (match && tok != h + strspn(h, " \t")) {
+		why->source = c->labels[hit];
 		return SMW_OK;
+	}
 	why->offered = true;
 	smw_fingerprint(tok, len, why->fingerprint);
 	return SMW_EAUTH;

@@ -43,6 +43,11 @@ smw_config_free(struct smw_config *c)
 		memset(c->tokens[i], 0, strlen(c->tokens[i]));
 		smw_free(c->tokens[i]);
 		c->tokens[i] = NULL;
+		/* A label says whose token it is: wiped as well. */
+		if (c->labels[i] != NULL)
+			memset(c->labels[i], 0, strlen(c->labels[i]));
+		smw_free(c->labels[i]);
+		c->labels[i] = NULL;
 	}
 	c->ntokens = 0;
 }
@@ -62,10 +67,41 @@ invalid(struct smw_config *c, const char *fmt, ...)
 	smw_log(SMW_LOG_ERR, "%s", c->why);
 }
 
-/* Add one token (s, len), trimmed of blanks; empty ones are skipped. */
-static enum smw_err
-add_token(struct smw_config *c, const char *s, size_t len)
+bool
+smw_config_label_valid(const char *s, size_t len)
 {
+	if (len == 0 || len > SMW_LABEL_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '.' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* Whether label a (NULL: none) is label b (llen bytes; NULL: none). */
+static bool
+same_label(const char *a, const char *b, size_t llen)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strlen(a) == llen && memcmp(a, b, llen) == 0;
+}
+
+/*
+ * Add one token (s, len), trimmed of blanks; empty ones are skipped.
+ * "LABEL:TOKEN" gives the token its label (config.h); the token after
+ * the colon is trimmed again, and a label with no token is refused (what
+ * says so names the label, which is no secret, never the entry).
+ */
+static enum smw_err
+add_token(struct smw_config *c, const char *what, const char *s, size_t len)
+{
+	const char	*colon, *label = NULL;
+	size_t		 llen = 0;
+
 	while (len > 0 && (*s == ' ' || *s == '\t'))
 		s++, len--;
 	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
@@ -73,13 +109,43 @@ add_token(struct smw_config *c, const char *s, size_t len)
 		len--;
 	if (len == 0)
 		return SMW_OK;
+	if ((colon = memchr(s, ':', len)) != NULL &&
+	    smw_config_label_valid(s, (size_t)(colon - s))) {
+		label = s;
+		llen = (size_t)(colon - s);
+		len -= llen + 1;
+		s = colon + 1;
+		while (len > 0 && (*s == ' ' || *s == '\t'))
+			s++, len--;
+		if (len == 0) {
+			invalid(c, "%s: label \"%.*s\" has no token", what,
+			    (int)llen, label);
+			return SMW_ECONFIG;
+		}
+	}
 	if (c->ntokens == SMW_MAX_TOKENS) {
 		invalid(c, "more than %d tokens configured",
 		    SMW_MAX_TOKENS);
 		return SMW_ECONFIG;
 	}
+	/* One token, one account: it cannot carry two labels. */
+	for (size_t i = 0; i < c->ntokens; i++)
+		if (strlen(c->tokens[i]) == len &&
+		    memcmp(c->tokens[i], s, len) == 0 &&
+		    !same_label(c->labels[i], label, llen)) {
+			invalid(c, "%s: the same token is configured with "
+			    "two labels", what);
+			return SMW_ECONFIG;
+		}
 	if ((c->tokens[c->ntokens] = smw_strndup(s, len)) == NULL)
 		return SMW_ENOMEM;
+	if (label != NULL &&
+	    (c->labels[c->ntokens] = smw_strndup(label, llen)) == NULL) {
+		memset(c->tokens[c->ntokens], 0, len);
+		smw_free(c->tokens[c->ntokens]);
+		c->tokens[c->ntokens] = NULL;
+		return SMW_ENOMEM;
+	}
 	c->ntokens++;
 	return SMW_OK;
 }
@@ -90,8 +156,8 @@ add_token(struct smw_config *c, const char *s, size_t len)
  * token.
  */
 static enum smw_err
-add_tokens(struct smw_config *c, const char *s, size_t len, char sep,
-    bool comments)
+add_tokens(struct smw_config *c, const char *what, const char *s,
+    size_t len, char sep, bool comments)
 {
 	const char	*end = s + len, *nl, *t;
 	enum smw_err	 err;
@@ -102,7 +168,7 @@ add_tokens(struct smw_config *c, const char *s, size_t len, char sep,
 		for (t = s; t < nl && (*t == ' ' || *t == '\t'); t++)
 			continue;
 		if (!(comments && t < nl && *t == '#') &&
-		    (err = add_token(c, s, nl - s)) != SMW_OK)
+		    (err = add_token(c, what, s, nl - s)) != SMW_OK)
 			return err;
 		s = nl + 1;
 	}
@@ -153,7 +219,7 @@ read_token_file(struct smw_config *c, const char *path)
 		    "bytes", path, TOKEN_FILE_MAX);
 		goto out;
 	}
-	err = add_tokens(c, buf, n, '\n', true);
+	err = add_tokens(c, "SHOWMOJO_TOKEN_FILE", buf, n, '\n', true);
 	memset(buf, 0, n);
 out:
 	smw_free(buf);
@@ -220,7 +286,8 @@ smw_config_load(struct smw_config *c)
 		return SMW_ENOMEM;
 
 	if ((v = getenv("SHOWMOJO_TOKENS")) != NULL &&
-	    (err = add_tokens(c, v, strlen(v), ',', false)) != SMW_OK)
+	    (err = add_tokens(c, "SHOWMOJO_TOKENS", v, strlen(v), ',',
+	    false)) != SMW_OK)
 		return err;
 	if ((v = getenv("SHOWMOJO_TOKEN_FILE")) != NULL && *v != '\0' &&
 	    (err = read_token_file(c, v)) != SMW_OK)

@@ -25,6 +25,12 @@
 #define SMW_DEFAULT_SCHEMA	"showmojo"
 #define SMW_DEFAULT_TIMEOUT_MS	10000
 #define SMW_MAX_TOKENS		16
+/*
+ * A token's label (the account it belongs to): "LABEL:TOKEN" where LABEL
+ * is 1 to SMW_LABEL_MAX of [A-Za-z0-9_.-].  An entry whose part before
+ * its first ':' is not such a label is a plain token, colon included.
+ */
+#define SMW_LABEL_MAX		64
 #define SMW_DEFAULT_SPOOL_MAX	(1024ULL * 1024 * 1024)
 
 enum smw_on_invalid {
@@ -36,6 +42,8 @@ enum smw_on_invalid {
 struct smw_config {
 	char			*db;		/* libpq conninfo; NULL: PG* */
 	char			*tokens[SMW_MAX_TOKENS];
+	/* tokens[i]'s label (its source); NULL: unlabelled */
+	char			*labels[SMW_MAX_TOKENS];
 	size_t			 ntokens;
 	bool			 auth_none;	/* SHOWMOJO_AUTH=none */
 	size_t			 max_body;
@@ -75,6 +83,12 @@ bool smw_config_accepts(const struct smw_config *, const char **why);
  */
 const char *smw_config_spool_untrusted(const char *dir, char *buf,
     size_t sz);
+
+/*
+ * Whether s (len bytes) is a valid label: 1 to SMW_LABEL_MAX characters
+ * of [A-Za-z0-9_.-].
+ */
+bool smw_config_label_valid(const char *s, size_t len);
 
 /* Release everything; accepts NULL, may be called twice. */
 void smw_config_free(struct smw_config *);

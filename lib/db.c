@@ -43,10 +43,21 @@ static const char sql_settings[] =
  */
 static const char sql_settings_call[] =
     "SELECT set_config('statement_timeout', $1, true)";
-/* The same for a delivery from the spool: when it arrived (sql/020). */
-static const char sql_settings_call_at[] =
-    "SELECT set_config('statement_timeout', $1, true),"
-    " set_config('showmojo.received_at', $2, true)";
+/*
+ * The same for a delivery from the spool: when it arrived (sql/020); for
+ * one with a source, its source (sql/024); and for both.  Indexed by
+ * (from the spool) | (with a source) << 1.
+ */
+static const char *const sql_settings_calls[4] = {
+	sql_settings_call,
+	"SELECT set_config('statement_timeout', $1, true),"
+	" set_config('showmojo.received_at', $2, true)",
+	"SELECT set_config('statement_timeout', $1, true),"
+	" set_config('showmojo.source', $2, true)",
+	"SELECT set_config('statement_timeout', $1, true),"
+	" set_config('showmojo.received_at', $2, true),"
+	" set_config('showmojo.source', $3, true)",
+};
 static const char sql_rollback[] = "ROLLBACK";
 static const char sql_ingest[] =
     "SELECT %s.ingest($1::jsonb, $2::integer)";
@@ -618,6 +629,7 @@ send_call(struct smw_store *s, const struct smw_call *c)
 {
 	char		 timeout[16], lock[16], at[48];
 	const char	*set[4] = { s->cfg->schema, timeout, lock, at };
+	int		 which = 0;
 	const char	*const *vals = set, *const *args = c->vals;
 	const char	*ingest[2];
 	const char	*sql = c->st->sql, *settings = sql_settings;
@@ -635,15 +647,20 @@ send_call(struct smw_store *s, const struct smw_call *c)
 		ingest[1] = lock;
 		args = ingest;
 		sql = s->ingest_sql;
-		settings = sql_settings_call;
 		vals = set + 1;
 		nset = 1;
 		/* A drained delivery: its time of arrival (sql/020). */
 		if (s->received > 0) {
-			settings = sql_settings_call_at;
-			set[2] = smw_db_time_text(at, sizeof(at), s->received);
-			nset = 2;
+			set[1 + nset++] = smw_db_time_text(at, sizeof(at),
+			    s->received);
+			which |= 1;
 		}
+		/* Its source, a transaction's setting too (sql/024). */
+		if (s->source != NULL) {
+			set[1 + nset++] = s->source;
+			which |= 2;
+		}
+		settings = sql_settings_calls[which];
 	} else
 		lock_timeout(s, left, lock, sizeof(lock));
 	return PQenterPipelineMode(s->conn) == 1 &&

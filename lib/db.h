@@ -36,6 +36,11 @@ struct smw_store {
 	unsigned		 lock_ms;	/* a shorter lock timeout */
 	/* From the spool: when it arrived, Unix s; 0: now (a live one). */
 	double			 received;
+	/*
+	 * The delivery's source, the label of its token (NULL: none): set
+	 * by the caller for one delivery, reset after.
+	 */
+	const char		*source;
 	/* A call got the server's answer (callers reset it). */
 	bool			 answered;
 	/*
@@ -125,7 +130,8 @@ struct smw_call {
  * Run a call: makes sure of a connection, sends the statement unnamed in
  * one pipeline after the transaction's settings (statement and lock
  * timeout from what is left of SHOWMOJO_TIMEOUT_MS, synchronous_commit not
- * off; a delivery from the spool also names its arrival) and one Sync,
+ * off; a delivery from the spool also names its arrival, one with a
+ * source its source) and one Sync,
  * and when the connection's state was at fault runs it once more on a new
  * connection.  On success *out is the result for the caller to PQclear
  * (NULL for a script).  SMW_EINPUT only when the data itself is at fault,

@@ -133,8 +133,12 @@ smw_delivery_finish(struct smw_delivery *d, struct smw_store *s,
 	bool		 spool = cfg->spool != NULL && meta != NULL &&
 	    s->received == 0;
 	double		 t0 = smw_now_ms();
+	const char	*source = s->source;
 	enum smw_err	 err;
 
+	/* The request's source, for this delivery only (store.h). */
+	if (meta != NULL)
+		s->source = meta->source;
 	/*
 	 * In a known outage, the delivery is spooled without waiting on the
 	 * network, unless this process's probe finds the database back.
@@ -149,6 +153,7 @@ smw_delivery_finish(struct smw_delivery *d, struct smw_store *s,
 		if (err == SMW_EDB && s->unreachable)
 			smw_outage_begin(cfg, s->why, smw_now_ms() - t0);
 	}
+	s->source = source;
 	if (err != SMW_EDB || !spool)
 		return err;
 	if (smw_spool_put(cfg, d->body.data, d->body.len, meta) != SMW_OK)

@@ -51,7 +51,9 @@ enum smw_err smw_delivery_feed(struct smw_delivery *, const char *,
     size_t) SMW_MUSTCHECK;
 
 /*
- * The body is complete: store it.  When it is invalid (parser, or the
+ * The body is complete: store it, with meta's source when meta is not
+ * NULL (else with store->source, as the caller set it).  When it is
+ * invalid (parser, or the
  * database refuses a value) it goes to the quarantine with the request
  * metadata, unless meta is NULL, in which case nothing is written and the
  * outcome is SMW_OUT_INVALID.  Returns SMW_OK (stored, duplicate, or

@@ -34,9 +34,16 @@
 /* A temporary file no process holds and untouched this long is debris. */
 #define TMP_STALE_S	60
 
-/* The metadata fields, in the order the header holds them. */
-static const char *const meta_keys[4] = {
-	"remote_addr", "content_type", "user_agent", "request_uri"
+/*
+ * The metadata fields, in the order the header holds them.  The last,
+ * source (the label of the token), is written only when the delivery has
+ * one: an entry without it reads as one without a source, as entries
+ * written before it existed do.
+ */
+#define META_FIELDS	5
+#define META_SOURCE	4
+static const char *const meta_keys[META_FIELDS] = {
+	"remote_addr", "content_type", "user_agent", "request_uri", "source"
 };
 
 /* FNV-1a, 64 bits, continued from h. */
@@ -68,8 +75,8 @@ header_sum(const char *h, size_t len)
 static const char **
 meta_field(struct smw_request_meta *m, int i)
 {
-	const char	**f[4] = { &m->remote_addr, &m->content_type,
-	    &m->user_agent, &m->request_uri };
+	const char	**f[META_FIELDS] = { &m->remote_addr, &m->content_type,
+	    &m->user_agent, &m->request_uri, &m->source };
 
 	return f[i];
 }
@@ -88,8 +95,10 @@ smw_spool_header(struct smw_buf *b, const struct timespec *now,
 	    "received %lld.%06ld\n", 0u, 0LL, (long long)now->tv_sec,
 	    now->tv_nsec / 1000);
 	err = smw_buf_append(b, line, strlen(line));
-	for (int i = 0; i < 4 && err == SMW_OK; i++) {
+	for (int i = 0; i < META_FIELDS && err == SMW_OK; i++) {
 		v = *meta_field(&copy, i);
+		if (i == META_SOURCE && v == NULL)
+			break;
 		n = v == NULL ? 0 : strnlen(v, SMW_SPOOL_META_MAX - 1);
 		if (v == NULL)
 			snprintf(line, sizeof(line), "%s -\n", meta_keys[i]);
@@ -485,8 +494,12 @@ parse(struct smw_spool_entry *e)
 	if (*num_end != '\n')
 		return false;
 	p = num_end + 1;
-	for (int i = 0; i < 4; i++) {
-		if ((v = field(&p, end, meta_keys[i])) == NULL)
+	e->meta.source = NULL;
+	for (int i = 0; i < META_FIELDS; i++) {
+		if ((v = field(&p, end, meta_keys[i])) == NULL &&
+		    i == META_SOURCE)
+			break;
+		if (v == NULL)
 			return false;
 		if (end - v >= 2 && v[0] == '-' && v[1] == '\n') {
 			*meta_field(&e->meta, i) = NULL;
@@ -503,6 +516,9 @@ parse(struct smw_spool_entry *e)
 		e->meta_text[i][n] = '\0';
 		*meta_field(&e->meta, i) = e->meta_text[i];
 		p = num_end + 2 + n;
+		if (i == META_SOURCE && !smw_config_label_valid(e->meta_text[i],
+		    n))
+			return false;
 	}
 	if ((v = field(&p, end, "length")) == NULL)
 		return false;
@@ -794,7 +810,7 @@ offer(const char *dir, const char *name, size_t max_body,
 	struct stat		 st;
 	char			 chunk[65536];
 	ssize_t			 r;
-	const char		*body;
+	const char		*body, *source = NULL;
 	size_t			 len;
 	double			 received;
 	enum smw_err		 err = SMW_OK;
@@ -831,12 +847,14 @@ offer(const char *dir, const char *name, size_t max_body,
 		body = e.body;
 		len = e.len;
 		received = e.received;
+		source = e.meta.source;
 	} else {
 		body = e.file.data != NULL ? e.file.data : "";
 		len = e.file.len;
 		received = (double)st.st_mtime;
 	}
-	if ((err = match(ctx, name, body, len, received, &hit)) != SMW_OK ||
+	if ((err = match(ctx, name, body, len, received, source, &hit)) !=
+	    SMW_OK ||
 	    !hit)
 		goto out;
 	if (!dry_run) {

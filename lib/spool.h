@@ -33,7 +33,7 @@ struct smw_spool_entry {
 	int			 fd;		/* holds the claim; -1: none */
 	double			 received;	/* Unix time, seconds */
 	unsigned		 tries;		/* failed tries so far */
-	char			 meta_text[4][SMW_SPOOL_META_MAX];
+	char			 meta_text[5][SMW_SPOOL_META_MAX];
 	struct smw_request_meta	 meta;		/* points into meta_text */
 	struct smw_buf		 file;		/* the whole entry */
 	const char		*body;		/* inside file */
@@ -160,10 +160,12 @@ bool smw_spool_can_take(const char *dir, unsigned long long max,
  * Asked of each file of deliveries in the spool: whether it is to be
  * erased (*hit).  body is the delivery of a whole entry, or every byte of
  * a damaged or half-written file; received when it arrived (the file's
- * time for the latter).  A failure stops the walk.
+ * time for the latter); source the entry's source (NULL: none, or not a
+ * whole entry).  A failure stops the walk.
  */
 typedef enum smw_err (*smw_spool_match)(void *ctx, const char *name,
-    const char *body, size_t len, double received, bool *hit);
+    const char *body, size_t len, double received, const char *source,
+    bool *hit);
 
 /*
  * Erase the files of dir that hold deliveries (waiting, set aside, or

@@ -13,16 +13,19 @@
 
 /*
  * $8 is when a delivery from the spool arrived (Unix seconds), NULL for a
- * live one.  A body already there keeps its first arrival; a live one
- * that comes again is due for replay again, one from the spool (which
- * arrived before whatever replay happened since) leaves that alone.
+ * live one; $9 its source (sql/024), which a body that comes again takes as
+ * it takes the other request metadata.  A body already there keeps its
+ * first arrival; a live one that comes again is due for replay again, one
+ * from the spool (which arrived before whatever replay happened since)
+ * leaves that alone.
  */
 static const char sql_quarantine[] =
     "INSERT INTO quarantine AS q (reason, body, event_id, remote_addr,"
-    " content_type, user_agent, request_uri, received_at, last_received_at)"
+    " content_type, user_agent, request_uri, received_at, last_received_at,"
+    " source)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7,"
     "  coalesce(to_timestamp($8::float8), now()),"
-    "  coalesce(to_timestamp($8::float8), now()))"
+    "  coalesce(to_timestamp($8::float8), now()), $9)"
     " ON CONFLICT (body_sha256) WHERE erased_at IS NULL DO UPDATE SET"
     " deliveries = q.deliveries + 1,"
     " received_at = least(q.received_at, excluded.received_at),"
@@ -32,13 +35,17 @@ static const char sql_quarantine[] =
     " remote_addr = excluded.remote_addr,"
     " content_type = excluded.content_type,"
     " user_agent = excluded.user_agent, request_uri = excluded.request_uri,"
+    " source = excluded.source,"
     " replayed_at = CASE WHEN $8 IS NULL THEN NULL ELSE q.replayed_at END,"
     " replay_result = CASE WHEN $8 IS NULL THEN NULL"
     "  ELSE q.replay_result END"
     " RETURNING id";
+/* $2: of that source only; NULL: of any. */
 static const char sql_quarantine_next[] =
-    "SELECT id::text AS qid, body FROM quarantine"
-    " WHERE replayed_at IS NULL AND id > $1::bigint ORDER BY id LIMIT 1";
+    "SELECT id::text AS qid, body, coalesce(source, '') FROM quarantine"
+    " WHERE replayed_at IS NULL AND id > $1::bigint"
+    " AND ($2::text IS NULL OR source = $2)"
+    " ORDER BY id LIMIT 1";
 static const char sql_quarantine_mark[] =
     "UPDATE quarantine SET replay_result = $2,"
     " replayed_at = CASE WHEN $3::boolean THEN now() END"
@@ -48,23 +55,28 @@ static const char sql_version[] =
     "SELECT coalesce(max(version), 0),"
     " current_setting('transaction_read_only') = 'on'"
     " FROM schema_migrations";
-/* The spool's drain and the operator's figures. */
+/*
+ * The spool's drain and the operator's figures; $1: of that source only
+ * (NULL: of all).
+ */
 static const char sql_figures[] =
-    "SELECT (SELECT count(*) FROM quarantine WHERE replayed_at IS NULL),"
-    " (SELECT coalesce(extract(epoch FROM max(received_at)), 0) FROM events),"
+    "SELECT (SELECT count(*) FROM quarantine WHERE replayed_at IS NULL"
+    "  AND ($1::text IS NULL OR source = $1)),"
+    " (SELECT coalesce(extract(epoch FROM max(received_at)), 0) FROM events"
+    "  WHERE $1::text IS NULL OR source = $1),"
     " (SELECT coalesce(extract(epoch FROM max(last_received_at)), 0)"
-    "  FROM quarantine)";
+    "  FROM quarantine WHERE $1::text IS NULL OR source = $1)";
 static const struct smw_stmt stmt_ingest = { NULL, 2, PGRES_TUPLES_OK, 1,
     "store event", SMW_STMT_INGEST };
-static const struct smw_stmt stmt_quarantine = { sql_quarantine, 8,
+static const struct smw_stmt stmt_quarantine = { sql_quarantine, 9,
     PGRES_TUPLES_OK, 1, "quarantine", SMW_STMT_PLAIN };
 static const struct smw_stmt stmt_quarantine_next = { sql_quarantine_next,
-    1, PGRES_TUPLES_OK, -1, "quarantine", SMW_STMT_PLAIN };
+    2, PGRES_TUPLES_OK, -1, "quarantine", SMW_STMT_PLAIN };
 static const struct smw_stmt stmt_quarantine_mark = { sql_quarantine_mark,
     3, PGRES_COMMAND_OK, -1, "quarantine", SMW_STMT_PLAIN };
 static const struct smw_stmt stmt_version = { sql_version, 0,
     PGRES_TUPLES_OK, 1, "schema version", SMW_STMT_PLAIN };
-static const struct smw_stmt stmt_figures = { sql_figures, 0,
+static const struct smw_stmt stmt_figures = { sql_figures, 1,
     PGRES_TUPLES_OK, 1, "figures", SMW_STMT_PLAIN };
 
 enum smw_err
@@ -130,9 +142,9 @@ smw_store_quarantine(struct smw_store *s, const char *body, size_t len,
     const struct smw_request_meta *m, long long *id)
 {
 	PGresult	*r;
-	const char	*vals[8];
-	int		 lens[8] = { 0 };
-	int		 fmts[8] = { 0, 1, 0, 0, 0, 0, 0, 0 };
+	const char	*vals[9];
+	int		 lens[9] = { 0 };
+	int		 fmts[9] = { 0, 1, 0, 0, 0, 0, 0, 0, 0 };
 	char		 text[5][QUARANTINE_TEXT_MAX], at[48];
 	struct smw_call	 c = { .st = &stmt_quarantine, .vals = vals,
 	    .lens = lens, .fmts = fmts };
@@ -151,6 +163,7 @@ smw_store_quarantine(struct smw_store *s, const char *body, size_t len,
 	    m != NULL ? m->request_uri : NULL);
 	vals[7] = s->received > 0 ? smw_db_time_text(at, sizeof(at),
 	    s->received) : NULL;
+	vals[8] = s->source;
 	/* Nowhere left to keep it if this fails: only a retry can. */
 	if (smw_db_run(s, &c, &r) != SMW_OK)
 		return SMW_EDB;
@@ -162,11 +175,12 @@ smw_store_quarantine(struct smw_store *s, const char *body, size_t len,
 
 enum smw_err
 smw_store_quarantine_next(struct smw_store *s, long long after,
-    long long *id, struct smw_buf *body, bool *found)
+    const char *only, long long *id, struct smw_buf *body, char *source,
+    bool *found)
 {
 	PGresult	*r;
 	char		 num[32];
-	const char	*vals[1] = { num };
+	const char	*vals[2] = { num, only };
 	struct smw_call	 c = { .st = &stmt_quarantine_next, .vals = vals,
 	    .resfmt = 1 };
 	enum smw_err	 err = SMW_OK;
@@ -181,6 +195,8 @@ smw_store_quarantine_next(struct smw_store *s, long long after,
 		goto out;
 	/* A text value in binary format is its bytes; libpq adds the NUL. */
 	*id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	snprintf(source, SMW_LABEL_MAX + 1, "%.*s", PQgetlength(r, 0, 2),
+	    PQgetvalue(r, 0, 2));
 	if ((err = smw_buf_append(body, PQgetvalue(r, 0, 1),
 	    (size_t)PQgetlength(r, 0, 1))) != SMW_OK)
 		goto out;
@@ -223,9 +239,11 @@ smw_store_version(struct smw_store *s, int *version, bool *read_only)
 }
 
 enum smw_err
-smw_store_figures(struct smw_store *s, struct smw_store_figures *f)
+smw_store_figures(struct smw_store *s, const char *source,
+    struct smw_store_figures *f)
 {
-	struct smw_call	 c = { .st = &stmt_figures };
+	const char	*vals[1] = { source };
+	struct smw_call	 c = { .st = &stmt_figures, .vals = vals };
 	PGresult	*r = NULL;
 
 	memset(f, 0, sizeof(*f));

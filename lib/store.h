@@ -13,7 +13,7 @@
 #include "db.h"
 
 /* The highest migration in sql/ this program needs. */
-#define SMW_SCHEMA_VERSION 23
+#define SMW_SCHEMA_VERSION 24
 
 enum smw_store_outcome {
 	SMW_STORE_STORED,
@@ -21,26 +21,34 @@ enum smw_store_outcome {
 	SMW_STORE__MAX
 };
 
-/* What is kept of a request in the quarantine besides its body. */
+/*
+ * What is kept of a request in the quarantine and the spool besides its
+ * body.  source, the label of the token that brought it (NULL: none), is
+ * what the delivery is stored with (smw_delivery_finish sets
+ * store->source from it).
+ */
 struct smw_request_meta {
 	const char	*remote_addr;
 	const char	*content_type;
 	const char	*user_agent;
 	const char	*request_uri;
+	const char	*source;
 };
 
 /*
  * Store one delivery (the body, already checked by the parser) in one
- * transaction.  SMW_OK with *out stored or duplicate; SMW_EINPUT when the
- * database refuses the data itself (reason in store->why); SMW_EDB when a
- * retry can cure it.  Failures are logged here.
+ * transaction, with store->source as its source (NULL: none).  SMW_OK with
+ * *out stored or duplicate; SMW_EINPUT when the database refuses the data
+ * itself (reason in store->why); SMW_EDB when a retry can cure it.
+ * Failures are logged here.
  */
 enum smw_err smw_store_event(struct smw_store *, const char *body,
     size_t len, enum smw_store_outcome *out) SMW_MUSTCHECK;
 
 /*
  * Keep a delivery that cannot be stored: the raw body, why, and what is
- * known of the request (event_id may be NULL).  *id gets the quarantine
+ * known of the request (event_id may be NULL), with store->source as its
+ * source.  *id gets the quarantine
  * row's id.  SMW_EDB when it could not be written.
  */
 enum smw_err smw_store_quarantine(struct smw_store *, const char *body,
@@ -49,12 +57,14 @@ enum smw_err smw_store_quarantine(struct smw_store *, const char *body,
 
 /*
  * The first quarantined delivery not yet replayed with an id greater than
- * after: its id into *id and its raw body into body (which must be able to
- * hold it).  *found false when there is none.  SMW_EDB, SMW_ETOOBIG,
- * SMW_ENOMEM.
+ * after, of source only (NULL: of any): its id into *id, its raw body into
+ * body (which must be able to hold it) and its source into source (size
+ * SMW_LABEL_MAX + 1; "" when it has none).  *found false when there is
+ * none.  SMW_EDB, SMW_ETOOBIG, SMW_ENOMEM.
  */
 enum smw_err smw_store_quarantine_next(struct smw_store *, long long after,
-    long long *id, struct smw_buf *body, bool *found) SMW_MUSTCHECK;
+    const char *only, long long *id, struct smw_buf *body, char *source,
+    bool *found) SMW_MUSTCHECK;
 
 /*
  * Record a replay attempt of quarantine row id: its result text, and when
@@ -86,10 +96,11 @@ struct smw_store_figures {
 };
 
 /*
- * Fill *f.  SMW_EDB (logged) when the database cannot answer.
+ * Fill *f, of deliveries of source only (NULL: of all).  SMW_EDB (logged)
+ * when the database cannot answer.
  */
-enum smw_err smw_store_figures(struct smw_store *, struct smw_store_figures *f)
-    SMW_MUSTCHECK;
+enum smw_err smw_store_figures(struct smw_store *, const char *source,
+    struct smw_store_figures *f) SMW_MUSTCHECK;
 
 
 #endif

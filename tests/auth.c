@@ -450,6 +450,150 @@ test_load(void)
 	env_clear();
 }
 
+/*
+ * The label of the token a header matched: "(none)" when unlabelled,
+ * "(refused)" when it was not accepted.
+ */
+static const char *
+source_of(const struct smw_config *c, const char *header)
+{
+	struct smw_auth_refusal	 why;
+
+	if (smw_auth_check(c, header, &why) != SMW_OK)
+		return why.source == NULL ? "(refused)" : "(refused, labelled)";
+	return why.source != NULL ? why.source : "(none)";
+}
+
+/* The labels of the configured tokens, in order, are want (NULL: none). */
+static bool
+labels_are(const struct smw_config *c, const char *const *want, size_t n)
+{
+	if (c->ntokens != n) {
+		printf("#   %zu tokens, want %zu\n", c->ntokens, n);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((want[i] == NULL) != (c->labels[i] == NULL) ||
+		    (want[i] != NULL && strcmp(want[i], c->labels[i]) != 0)) {
+			printf("#   label %zu: \"%s\"\n", i, c->labels[i] ?
+			    c->labels[i] : "(none)");
+			return false;
+		}
+	return true;
+}
+
+/* Labelled tokens: "LABEL:TOKEN" in SHOWMOJO_TOKENS and the token file. */
+static void
+test_labels(void)
+{
+	static const char	 file[] =
+	    "# two accounts\n"
+	    "north:file-north\n"
+	    "  south : not-a-label\r\n"
+	    "\tsouth:file-south \r\n"
+	    "#east:commented\n"
+	    "file-plain\n";
+	static const char *const env_tokens[] = {
+		"tok-n", "tok-s", "plain", "a:b", NULL
+	};
+	static const char *const env_labels[] = {
+		"north", "south", NULL, "west"
+	};
+	static const char *const odd_tokens[] = {
+		"bad label:t1", "a/b:t2", ":t3", NULL
+	};
+	static const char *const odd_labels[] = { NULL, NULL, NULL };
+	static const char *const file_tokens[] = {
+		"file-north", "south : not-a-label", "file-south", "file-plain",
+		NULL
+	};
+	static const char *const file_labels[] = {
+		"north", NULL, "south", NULL
+	};
+	static const char *const rot_labels[] = { "north", "north", "south" };
+	struct smw_config	 c;
+	char			 path[512], v[256], label[80];
+
+	loads("SHOWMOJO_TOKENS", "north:tok-n, south: tok-s ,plain,west:a:b",
+	    &c);
+	ok(tokens_are(&c, env_tokens), "labels: the tokens without labels");
+	ok(labels_are(&c, env_labels, 4), "labels: each token's label");
+	is_str(source_of(&c, "Bearer tok-n"), "north",
+	    "labels: the first token's label on a match");
+	is_str(source_of(&c, "Bearer tok-s"), "south",
+	    "labels: the second token's label on a match");
+	is_str(source_of(&c, "Bearer plain"), "(none)",
+	    "labels: an unlabelled token gives no label");
+	is_str(source_of(&c, "Bearer a:b"), "west",
+	    "labels: a colon after the label is the token's");
+	is_str(source_of(&c, "Bearer north:tok-n"), "(refused)",
+	    "labels: the label is no part of the token");
+	is_str(source_of(&c, "Bearer tok-x"), "(refused)",
+	    "labels: a refusal gives no label");
+	smw_config_free(&c);
+	ok(c.labels[0] == NULL && c.labels[1] == NULL,
+	    "labels: freed with the tokens");
+
+	loads("SHOWMOJO_TOKENS", "bad label:t1,a/b:t2,:t3", &c);
+	ok(tokens_are(&c, odd_tokens) && labels_are(&c, odd_labels, 3),
+	    "labels: what is not a label before ':' is part of a token");
+	smw_config_free(&c);
+
+	/* The longest label, and one character more. */
+	memset(label, 'L', SMW_LABEL_MAX + 1);
+	snprintf(v, sizeof(v), "%.*s:t1,%.*s:t2", SMW_LABEL_MAX, label,
+	    SMW_LABEL_MAX + 1, label);
+	loads("SHOWMOJO_TOKENS", v, &c);
+	ok(c.ntokens == 2 && c.labels[0] != NULL &&
+	    strlen(c.labels[0]) == SMW_LABEL_MAX && c.labels[1] == NULL &&
+	    strlen(c.tokens[1]) == SMW_LABEL_MAX + 4,
+	    "labels: %d characters at most", SMW_LABEL_MAX);
+	smw_config_free(&c);
+	loads("SHOWMOJO_TOKENS", "A-z_0.9:t", &c);
+	is_str(c.labels[0], "A-z_0.9", "labels: letters, digits, _ . -");
+	smw_config_free(&c);
+
+	/* Rotation: two tokens of one account, each with its label. */
+	loads("SHOWMOJO_TOKENS", "north:old,north:new,south:s", &c);
+	ok(labels_are(&c, rot_labels, 3), "rotation: both tokens labelled");
+	is_str(source_of(&c, "Bearer old"), "north",
+	    "rotation: the old token keeps the label");
+	is_str(source_of(&c, "Bearer new"), "north",
+	    "rotation: the new token has the label");
+	smw_config_free(&c);
+	loads("SHOWMOJO_TOKENS", "north:t,north:t", &c);
+	smw_config_free(&c);
+
+	refused("SHOWMOJO_TOKENS", "north:");
+	refused("SHOWMOJO_TOKENS", "north: \t,south:s");
+	refused("SHOWMOJO_TOKENS", "north:t,south:t");
+	refused("SHOWMOJO_TOKENS", "north:t,t");
+
+	if (!temp_file(path, sizeof(path), file, sizeof(file) - 1)) {
+		ok(0, "temporary token file");
+		return;
+	}
+	loads("SHOWMOJO_TOKEN_FILE", path, &c);
+	ok(tokens_are(&c, file_tokens), "token file: labelled tokens");
+	ok(labels_are(&c, file_labels, 4), "token file: their labels");
+	is_str(source_of(&c, "Bearer file-south"), "south",
+	    "token file: the label on a match");
+	is_str(source_of(&c, "Bearer file-plain"), "(none)",
+	    "token file: an unlabelled token");
+	smw_config_free(&c);
+	unlink(path);
+	if (temp_file(path, sizeof(path), "north:\n", 7)) {
+		refused("SHOWMOJO_TOKEN_FILE", path);
+		unlink(path);
+	} else
+		ok(0, "temporary token file");
+
+	config_with(&c, NULL, true);
+	is_str(source_of(&c, NULL), "(none)",
+	    "SHOWMOJO_AUTH=none: no label");
+	smw_config_free(&c);
+}
+
 /* Each allocation of a full load in turn fails: SMW_ENOMEM, no leak. */
 static void
 test_load_alloc_failures(void)
@@ -460,13 +604,13 @@ test_load_alloc_failures(void)
 	int			 bad = 0, failed = 0;
 	char			 path[512];
 
-	if (!temp_file(path, sizeof(path), "t1\nt2\n", 6)) {
+	if (!temp_file(path, sizeof(path), "t1\nsouth:t2\n", 12)) {
 		ok(0, "temporary token file");
 		return;
 	}
 	env_clear();
 	setenv("SHOWMOJO_DB", "dbname=smw", 1);
-	setenv("SHOWMOJO_TOKENS", "a,b", 1);
+	setenv("SHOWMOJO_TOKENS", "a,north:b", 1);
 	setenv("SHOWMOJO_TOKEN_FILE", path, 1);
 	setenv("SHOWMOJO_SQLDIR", "/usr/share/showmojo-webhook/sql", 1);
 	for (n = 1; n < 1000; n++) {
@@ -476,7 +620,8 @@ test_load_alloc_failures(void)
 		smw_alloc_fail_at = 0;
 		if (err == SMW_ENOMEM)
 			failed++;
-		else if (err != SMW_OK || left == 0 || c.ntokens != 4) {
+		else if (err != SMW_OK || left == 0 || c.ntokens != 4 ||
+		    c.labels[1] == NULL || c.labels[3] == NULL) {
 			printf("#   n=%lu: %s\n", n, smw_err_name(err));
 			bad++;
 		}
@@ -500,6 +645,7 @@ main(void)
 	test_sha256();
 	test_refusal();
 	test_load();
+	test_labels();
 	test_load_alloc_failures();
 	return done();
 }

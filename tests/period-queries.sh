@@ -11,7 +11,10 @@
 # (showmojo.as_of), since a status depends on it.  PERIOD_SEED repeats a
 # run (the seed is printed).
 . "$(dirname "$0")/lib.sh"
-export SHOWMOJO_TOKENS=tok-period
+# Three tokens, two labelled: the deliveries through the program take
+# them in turn, so that each showing's source (024) is compared too.
+export SHOWMOJO_TOKENS=tok-period,east:tok-east,west:tok-west
+TOKS=(tok-period tok-east tok-west)
 new_db
 seed=${PERIOD_SEED:-0.$((RANDOM % 1000))}
 echo "# PERIOD_SEED=$seed"
@@ -54,7 +57,7 @@ through_program() {
 	local n codes=
 	for ((n = $1; n <= $2; n++)); do
 		sql "SELECT body FROM mix.deliveries WHERE n = $n" >"$TMPD/d.json"
-		cgi POST "$TMPD/d.json"
+		cgi POST "$TMPD/d.json" "Bearer ${TOKS[n % 3]}"
 		codes="$codes $STATUS"
 	done
 	echo "${codes# }" | tr ' ' '\n' | sort | uniq -c | awk '{ printf "%s×%s ", $1, $2 }'

@@ -435,7 +435,7 @@ FINGERPRINT="SELECT md5(string_agg(t, E'\\n' ORDER BY t)) FROM (
     UNION ALL
     SELECT 's' || (to_jsonb(s) - ARRAY['erased_at', 'zone', 'first_ord_num',
 	'first_event_created_at', 'first_event_id', 'first_event_at',
-	'no_show', 'showed'])::text FROM showmojo.showings s) x"
+	'no_show', 'showed', 'source'])::text FROM showmojo.showings s) x"
 before=$(up psql -X -Atq -c "$FINGERPRINT")
 case "$before" in
 [0-9a-f][0-9a-f]*) ok 0 "fingerprint of the stored data taken" ;;

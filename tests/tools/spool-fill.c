@@ -19,7 +19,7 @@ int
 main(int argc, char *argv[])
 {
 	struct smw_request_meta	 m = { "127.0.0.1", "application/json",
-	    "spool-fill", "/showmojo" };
+	    "spool-fill", "/showmojo", NULL };
 	struct smw_buf		 b;
 	struct timespec		 now;
 	char			 path[4096], body[256];

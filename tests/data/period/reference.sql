@@ -3,7 +3,9 @@
 -- keeps (sql/011-ingest-and-views.sql, sql/010-views.sql): every answer
 -- recomputed from the events.  tests/period-queries.sh compares the
 -- program's views, and the columns and table ingest() keeps, with these.
--- Created in the schema "reference" of a test database.
+-- Created in the schema "reference" of a test database.  The source
+-- column that migration 024 appends to three of the views is recomputed
+-- here too.
 SET search_path = showmojo;
 CREATE SCHEMA reference;
 
@@ -40,7 +42,9 @@ SELECT
 	s.created_at,
 	s.last_event_id,
 	s.first_seen_at,
-	s.last_seen_at
+	s.last_seen_at,
+	-- 024: the source of the event the row's snapshot holds
+	(SELECT e.source FROM events e WHERE e.id = s.last_event_id) AS source
 FROM showings s
 LEFT JOIN time_zones tz ON tz.name = s.showing_time_zone
 CROSS JOIN LATERAL (SELECT coalesce(tz.zone,
@@ -58,7 +62,7 @@ CROSS JOIN LATERAL (
 
 CREATE VIEW reference.upcoming_showings AS
 SELECT listing_uid, listing_full_address, showtime_local, zone, status,
-	name, email, phone, is_self_show, showing_uid, showtime
+	name, email, phone, is_self_show, showing_uid, showtime, source
 FROM reference.showings_local
 WHERE showtime > as_of() AND status IN ('requested', 'confirmed');
 
@@ -150,7 +154,8 @@ SELECT
 	s.listing_full_address,
 	utc_time(e.payload #>> '{event,showing,showtime}')
 	    AT TIME ZONE z.zone AS showtime_local,
-	z.zone
+	z.zone,
+	e.source	-- 024
 FROM events e
 JOIN showings s ON s.uid = e.showing_uid
 LEFT JOIN time_zones tz ON tz.name = s.showing_time_zone
