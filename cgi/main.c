@@ -243,11 +243,12 @@ main(int argc, char *argv[])
 		/*
 		 * The answer is whole: the server (mod_cgid: one socket for
 		 * both) need not wait for the counts, which are not written
-		 * when this request found the database away.
+		 * when this request's statement failed (the database away,
+		 * read-only): the write would fail the same way.
 		 */
 		fclose(stdout);
 		close(STDIN_FILENO);
-		if (!store.unreachable)
+		if (!store.unreachable && store.why[0] == '\0')
 			smw_tally_write(&store, true);
 		smw_store_free(&store);
 	} else
