@@ -19,33 +19,21 @@ template "$DEPLOY/systemd/showmojo-webhook.socket" >"$units/showmojo-webhook.soc
 template "$DEPLOY/systemd/showmojo-webhook@.service" >"$units/showmojo-webhook@.service"
 
 # The unit files as systemd reads them: no complaint at all.
-if command -v systemd-analyze >/dev/null; then
-	systemd-analyze verify --man=no "$units/showmojo-webhook.socket" \
-		"$units/showmojo-webhook@.service" >"$TMPD/verify" 2>&1
-	rc=$?
-	sed 's/^/# /' "$TMPD/verify"
-	[ "$rc" -eq 0 ] && [ ! -s "$TMPD/verify" ]
-	ok $? "systemd-analyze verify: the socket and service units are clean"
-else
-	ok 0 "# SKIP systemd-analyze not installed"
-fi
+verify_units "the socket and service units" \
+	"$units/showmojo-webhook.socket" "$units/showmojo-webhook@.service"
 
-# key UNIT-FILE KEY: the values of KEY=, one a line.
-key() {
-	sed -n "s/^$2=//p" "$1"
-}
 svc="$units/showmojo-webhook@.service"
 sock="$units/showmojo-webhook.socket"
-is "$(key "$sock" ListenStream)" "$SOCK" "the socket unit listens on the socket nginx's snippet names"
-is "$(key "$sock" Accept)" no "Accept=no: one socket, handed to long-lived workers"
-is "$(key "$svc" StandardInput)" socket "StandardInput=socket: the listening socket is fd 0"
-is "$(key "$svc" Sockets)" showmojo-webhook.socket "every worker instance shares the socket unit"
-is "$(key "$svc" Restart)" always "a worker that dies is started again"
+is "$(unit_key "$sock" ListenStream)" "$SOCK" "the socket unit listens on the socket nginx's snippet names"
+is "$(unit_key "$sock" Accept)" no "Accept=no: one socket, handed to long-lived workers"
+is "$(unit_key "$svc" StandardInput)" socket "StandardInput=socket: the listening socket is fd 0"
+is "$(unit_key "$svc" Sockets)" showmojo-webhook.socket "every worker instance shares the socket unit"
+is "$(unit_key "$svc" Restart)" always "a worker that dies is started again"
 for k in NoNewPrivileges PrivateTmp ProtectHome PrivateDevices; do
-	is "$(key "$svc" $k)" yes "sandbox: $k=yes"
+	is "$(unit_key "$svc" $k)" yes "sandbox: $k=yes"
 done
-is "$(key "$svc" ProtectSystem)" strict "sandbox: ProtectSystem=strict"
-user=$(key "$svc" User)
+is "$(unit_key "$svc" ProtectSystem)" strict "sandbox: ProtectSystem=strict"
+user=$(unit_key "$svc" User)
 [ -n "$user" ] && [ "$user" != root ]
 ok $? "the worker has a user of its own ($user)"
 
@@ -64,30 +52,30 @@ while IFS= read -r line; do
 		v=${v%\"}
 		envargs+=(-E "${kv%%=*}=$v")
 	done <"$line"
-done < <(key "$svc" EnvironmentFile)
+done < <(unit_key "$svc" EnvironmentFile)
 while IFS= read -r line; do
 	name=${line%%:*}
 	cp "${line#*:}" "$creds/$name"
-done < <(key "$svc" LoadCredential)
+done < <(unit_key "$svc" LoadCredential)
 while IFS= read -r line; do
 	envargs+=(-E "${line//%d/$creds}")
-done < <(key "$svc" Environment)
+done < <(unit_key "$svc" Environment)
 
 # User=/Group=: that user if this machine has it, else nobody.
 if id "$user" >/dev/null 2>&1; then
-	group=$(key "$svc" Group)
+	group=$(unit_key "$svc" Group)
 else
 	user=nobody group=nogroup
 fi
 chown -R "$user" "$creds"
 chmod -R go= "$creds"
 nnp=
-[ "$(key "$svc" NoNewPrivileges)" = yes ] && nnp=--no-new-privs
-read -r -a execstart < <(key "$svc" ExecStart)
+[ "$(unit_key "$svc" NoNewPrivileges)" = yes ] && nnp=--no-new-privs
+read -r -a execstart < <(unit_key "$svc" ExecStart)
 
 # StandardInput=socket: the socket (fd 3 from systemd-socket-activate)
 # becomes fd 0; otherwise systemd gives /dev/null.
-if [ "$(key "$svc" StandardInput)" = socket ]; then
+if [ "$(unit_key "$svc" StandardInput)" = socket ]; then
 	stdin='exec "$@" <&3 3<&-'
 else
 	stdin='exec "$@" </dev/null 3<&-'
@@ -95,7 +83,7 @@ fi
 # The socket as the socket unit makes it; then the worker as the service
 # starts it, stderr to the journal (here: a file).
 env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin systemd-socket-activate \
-	-l "$(key "$sock" ListenStream)" "${envargs[@]}" -- \
+	-l "$(unit_key "$sock" ListenStream)" "${envargs[@]}" -- \
 	setpriv --reuid="$user" --regid="$group" --clear-groups $nnp \
 	/bin/sh -c "$stdin" sh "${execstart[@]}" \
 	>"$TMPD/log/worker.log" 2>&1 &
@@ -105,8 +93,8 @@ for ((i = 0; i < 50; i++)); do
 	[ -S "$SOCK" ] && break
 	sleep 0.1
 done
-chgrp "$(key "$sock" SocketGroup)" "$SOCK" &&
-	chmod "$(key "$sock" SocketMode)" "$SOCK"
+chgrp "$(unit_key "$sock" SocketGroup)" "$SOCK" &&
+	chmod "$(unit_key "$sock" SocketMode)" "$SOCK"
 ok $? "socket made, with SocketGroup= and SocketMode="
 case $(readlink "/proc/$activator/exe") in
 */systemd-socket-activate) ok 0 "no worker before the first connection" ;;

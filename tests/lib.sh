@@ -148,6 +148,27 @@ post() {
 	cgi POST "$TMPD/body.json"
 }
 
+# verify_units WHAT UNIT-FILE...: systemd-analyze verify reads the unit
+# files without a complaint (its status 0, nothing printed); SKIP where
+# systemd-analyze is not installed.  unit_key UNIT-FILE KEY: the values of
+# KEY= in a unit file, one a line.
+verify_units() {
+	local what=$1 rc
+	shift
+	if ! command -v systemd-analyze >/dev/null; then
+		ok 0 "# SKIP systemd-analyze not installed"
+		return
+	fi
+	systemd-analyze verify --man=no "$@" >"$TMPD/verify" 2>&1
+	rc=$?
+	sed 's/^/# /' "$TMPD/verify"
+	[ "$rc" -eq 0 ] && [ ! -s "$TMPD/verify" ]
+	ok $? "systemd-analyze verify: $what are clean"
+}
+unit_key() {
+	sed -n "s/^$2=//p" "$1"
+}
+
 # start_worker NAME: a FastCGI worker of the program on $TMPD/NAME.sock,
 # spawned as in production (spawn-fcgi), its log in $TMPD/NAME.log; PID is
 # its process id.  stop_workers [SIGNAL] ends every worker started so (a

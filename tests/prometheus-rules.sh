@@ -116,35 +116,24 @@ mutant ShowmojoWebhookMetricsAbsent "no metrics for 5m, not 10m" \
 S="$top_srcdir/deploy/systemd"
 svc="$S/showmojo-webhook-metrics.service"
 timer="$S/showmojo-webhook-metrics.timer"
-key() {	# key UNIT-FILE KEY: the values of KEY=, one a line
-	sed -n "s/^$2=//p" "$1"
-}
-if command -v systemd-analyze >/dev/null; then
-	systemd-analyze verify --man=no "$svc" "$timer" >"$TMPD/verify" 2>&1
-	rc=$?
-	sed 's/^/# /' "$TMPD/verify"
-	[ "$rc" -eq 0 ] && [ ! -s "$TMPD/verify" ]
-	ok $? "systemd-analyze verify: the metrics service and timer are clean"
-else
-	ok 0 "# SKIP systemd-analyze not installed"
-fi
+verify_units "the metrics service and timer" "$svc" "$timer"
 drain="$S/showmojo-webhook-drain.service"
-is "$(key "$svc" Type)" oneshot "the service: Type=oneshot"
-is "$(key "$svc" User):$(key "$svc" Group)" "$(key "$drain" User):$(key "$drain" Group)" \
+is "$(unit_key "$svc" Type)" oneshot "the service: Type=oneshot"
+is "$(unit_key "$svc" User):$(unit_key "$svc" Group)" "$(unit_key "$drain" User):$(unit_key "$drain" Group)" \
 	"...as the drain's user and group"
-is "$(key "$svc" EnvironmentFile)" "$(key "$drain" EnvironmentFile)" \
+is "$(unit_key "$svc" EnvironmentFile)" "$(unit_key "$drain" EnvironmentFile)" \
 	"...with the drain's environment file"
-is "$(key "$svc" StateDirectory)" "$(key "$drain" StateDirectory)" \
+is "$(unit_key "$svc" StateDirectory)" "$(unit_key "$drain" StateDirectory)" \
 	"...and its spool, writable (check creates a file there)"
-is "$(key "$svc" ExecStart)" \
+is "$(unit_key "$svc" ExecStart)" \
 	"/bin/sh -c 'exec /usr/local/bin/showmojo-webhook check --metrics >%t/showmojo-webhook-metrics/showmojo-webhook.prom'" \
 	"...runs check --metrics as that user, into its runtime directory"
-is "$(key "$svc" ExecStartPost | grep -vc '^+')" 0 \
+is "$(unit_key "$svc" ExecStartPost | grep -vc '^+')" 0 \
 	"...copies and renames as root, the textfile directory being root's"
-is "$(key "$svc" Environment)" TEXTFILE_DIR=/var/lib/prometheus/node-exporter \
+is "$(unit_key "$svc" Environment)" TEXTFILE_DIR=/var/lib/prometheus/node-exporter \
 	"...into Debian's textfile directory"
-is "$(key "$timer" OnUnitInactiveSec)" 1min "the timer: every minute"
-is "$(key "$timer" WantedBy)" timers.target "...enabled by timers.target"
+is "$(unit_key "$timer" OnUnitInactiveSec)" 1min "the timer: every minute"
+is "$(unit_key "$timer" WantedBy)" timers.target "...enabled by timers.target"
 
 # The service's commands as systemd runs them: ExecStart as the user (as
 # nobody when we are root, with the unit's UMask=), each ExecStartPost
@@ -168,12 +157,12 @@ run_unit() {	# run_unit [VAR=VALUE...]: the environment of check
 	local line
 	while IFS= read -r line; do
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@" "${runas[@]}" \
-			/bin/sh -c "umask $(key "$svc" UMask); $(expand "$line")" ||
+			/bin/sh -c "umask $(unit_key "$svc" UMask); $(expand "$line")" ||
 			return 1
-	done < <(key "$svc" ExecStart)
+	done < <(unit_key "$svc" ExecStart)
 	while IFS= read -r line; do
 		eval "$(expand "$line")" || return 1
-	done < <(key "$svc" ExecStartPost)
+	done < <(unit_key "$svc" ExecStartPost)
 }
 if [ -x "$SMW" ]; then
 	away=(SHOWMOJO_DB="host=$TMPD/nowhere dbname=showmojo")

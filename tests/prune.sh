@@ -243,14 +243,8 @@ is "$?" 2 "prune --personal-older-than 0 is refused"
 for u in showmojo-webhook-prune.service showmojo-webhook-prune.timer; do
 	sed "s|/usr/local/bin/showmojo-webhook|$SMW|g" "$top_srcdir/deploy/systemd/$u" >"$TMPD/$u"
 done
-if command -v systemd-analyze >/dev/null; then
-	systemd-analyze verify --man=no "$TMPD/showmojo-webhook-prune.timer" \
-		"$TMPD/showmojo-webhook-prune.service" >"$TMPD/verify" 2>&1
-	ok $? "systemd-analyze verify accepts the prune service and timer"
-	sed 's/^/# /' "$TMPD/verify"
-else
-	echo "# systemd-analyze not installed: units not verified"
-fi
+verify_units "the prune service and timer" \
+	"$TMPD/showmojo-webhook-prune.timer" "$TMPD/showmojo-webhook-prune.service"
 grep -q '^ExecStart=.*showmojo-webhook prune --personal-older-than' \
 	"$top_srcdir/deploy/systemd/showmojo-webhook-prune.service"
 ok $? "the service runs prune"
